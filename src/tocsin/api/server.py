@@ -1,0 +1,64 @@
+"""The HTTP server: API v2 under the route prefix, health, readiness, reload, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from tocsin import __version__
+from tocsin.api.v2 import build_router, error_response
+
+if TYPE_CHECKING:
+    from tocsin.app import Tocsin
+
+
+def create_app(core: Tocsin, route_prefix: str = "/") -> FastAPI:
+    prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+    app = FastAPI(
+        title="Tocsin",
+        version=__version__,
+        description="Alertmanager-compatible API v2 served by Tocsin.",
+        openapi_url=f"{prefix}/api/v2/openapi.json",
+        docs_url=f"{prefix}/api/v2/docs",
+        redoc_url=None,
+    )
+    app.include_router(build_router(core), prefix=f"{prefix}/api/v2")
+
+    @app.get(f"{prefix}/-/healthy", response_class=PlainTextResponse)
+    @app.head(f"{prefix}/-/healthy", response_class=PlainTextResponse)
+    async def healthy() -> str:
+        return "OK"
+
+    @app.get(f"{prefix}/-/ready", response_class=PlainTextResponse)
+    @app.head(f"{prefix}/-/ready", response_class=PlainTextResponse)
+    async def ready() -> Response:
+        if core.ready:
+            return PlainTextResponse("OK")
+        return PlainTextResponse("not ready", status_code=503)
+
+    @app.post(f"{prefix}/-/reload")
+    async def reload() -> Response:
+        err = await core.reload()
+        if err is not None:
+            return PlainTextResponse(f"failed to reload config: {err}", status_code=500)
+        return Response(status_code=200)
+
+    @app.get(f"{prefix}/metrics")
+    async def metrics() -> Response:
+        core.update_gauges()
+        return Response(generate_latest(core.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    if prefix:
+
+        @app.get("/-/healthy", include_in_schema=False)
+        async def healthy_root() -> str:
+            return "OK"
+
+    @app.exception_handler(404)
+    async def not_found(_request: object, _exc: object) -> Response:
+        return error_response("not found", 404)
+
+    return app

@@ -1,0 +1,1 @@
+"""Accepting signals: validation and normalisation of incoming alerts and events."""

@@ -1,0 +1,22 @@
+"""What a notification stage knows about the flush it is part of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class NotifyContext:
+    group_key: str
+    group_labels: dict[str, str]
+    receiver: str
+    now: datetime
+    repeat_interval: float
+    mute_time_intervals: tuple[str, ...] = ()
+    active_time_intervals: tuple[str, ...] = ()
+    # Monotonic deadline (clock.monotonic()) after which retries stop; the next flush tries again.
+    deadline: float = float("inf")
+    external_url: str = ""
+    firing: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)

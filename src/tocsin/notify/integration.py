@@ -1,0 +1,42 @@
+"""The contract between the notification pipeline and a channel.
+
+A channel (webhook, Slack, email, ...) implements `Notifier`: it turns a group of alerts into one request to its
+service and says, by raising `NotifyError(retry=...)`, whether a failure is worth retrying. Everything around it
+(dedup, retries with backoff, the notification log, metrics) is the pipeline's job, so a new channel is one small
+module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from tocsin.model.alert import Alert
+from tocsin.notify.context import NotifyContext
+
+
+class NotifyError(Exception):
+    def __init__(self, message: str, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class Notifier(Protocol):
+    async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Integration:
+    """One configured channel of a receiver: `webhook_configs[1]` of receiver "ops" is ("webhook", 1)."""
+
+    name: str
+    index: int
+    receiver: str
+    send_resolved: bool
+    notifier: Notifier
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.index}]"

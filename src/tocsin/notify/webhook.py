@@ -1,0 +1,74 @@
+"""Webhook integration: POSTs Alertmanager's version "4" JSON payload."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+import orjson
+
+from tocsin.model.alert import Alert
+from tocsin.notify.context import NotifyContext
+from tocsin.notify.integration import NotifyError
+from tocsin.notify.payload import template_data
+
+USER_AGENT = "Tocsin/0.1 (Alertmanager-compatible)"
+
+
+class WebhookNotifier:
+    def __init__(
+        self,
+        url: str | None,
+        url_file: str | None = None,
+        max_alerts: int = 0,
+        timeout: float = 0.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not url and not url_file:
+            raise ValueError("webhook needs url or url_file")
+        self._url = url
+        self._url_file = url_file
+        self._max_alerts = max_alerts
+        self._timeout = timeout
+        self._client = client or httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
+        self._own_client = client is None
+
+    def _target(self) -> str:
+        if self._url:
+            return self._url
+        assert self._url_file is not None
+        return Path(self._url_file).read_text().strip()
+
+    async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
+        truncated = 0
+        if self._max_alerts and len(alerts) > self._max_alerts:
+            truncated = len(alerts) - self._max_alerts
+            alerts = alerts[: self._max_alerts]
+        data = template_data(ctx.receiver, ctx.group_labels, alerts, ctx.external_url, ctx.now)
+        data["version"] = "4"
+        data["groupKey"] = ctx.group_key
+        data["truncatedAlerts"] = truncated
+        body = orjson.dumps(data)
+        timeout = self._timeout or None
+        try:
+            resp = await self._client.post(
+                self._target(),
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=httpx.Timeout(timeout) if timeout else httpx.Timeout(None),
+            )
+        except httpx.HTTPError as exc:
+            # Never echo the URL: webhook URLs often carry secrets.
+            raise NotifyError(f"webhook request failed: {type(exc).__name__}", retry=True) from None
+        except OSError as exc:
+            raise NotifyError(f"webhook url_file unreadable: {exc.strerror}", retry=False) from None
+        if 200 <= resp.status_code < 300:
+            return
+        snippet = resp.text[:200]
+        retry = resp.status_code >= 500 or resp.status_code in (408, 429)
+        raise NotifyError(f"unexpected status code {resp.status_code}: {snippet}", retry=retry)
+
+    async def close(self) -> None:
+        if self._own_client:
+            await self._client.aclose()

@@ -1,0 +1,72 @@
+"""`tocsin serve`: runs the server until SIGTERM/SIGINT, reloading the configuration on SIGHUP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from urllib.parse import urlparse
+
+import uvicorn
+
+from tocsin.api.server import create_app
+from tocsin.app import ServeOptions, Tocsin
+from tocsin.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def _host_port(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]") or "0.0.0.0"
+    try:
+        return host, int(port)
+    except ValueError:
+        raise SystemExit(f"--web.listen-address: invalid address {listen!r} (want host:port)") from None
+
+
+async def serve(opts: ServeOptions) -> int:
+    core = Tocsin(opts)
+    try:
+        await core.start()
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        await core.stop()
+        return 1
+    prefix = opts.route_prefix if opts.route_prefix is not None else urlparse(core.external_url).path
+    app = create_app(core, prefix or "/")
+    host, port = _host_port(opts.listen_address)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            loop="none",
+            timeout_graceful_shutdown=5,
+            limit_concurrency=4096,
+            backlog=4096,
+        )
+    )
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(core.reload()))
+    log.info("listening", extra={"address": opts.listen_address, "external_url": core.external_url})
+    try:
+        await server.serve()
+    finally:
+        await core.stop()
+    return 0
+
+
+def run(opts: ServeOptions) -> int:
+    try:
+        import uvloop
+
+        return uvloop.run(serve(opts))
+    except ImportError:
+        return asyncio.run(serve(opts))

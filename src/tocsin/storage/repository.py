@@ -1,0 +1,39 @@
+"""The repository contract that the alerting services persist through.
+
+One implementation (`SqlRepository`) serves SQLite and PostgreSQL; services never import SQLAlchemy themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from tocsin.model.alert import Alert
+from tocsin.model.notification import NflogEntry
+from tocsin.model.silence import Silence
+
+NflogKey = tuple[str, str, str, str, int]
+
+
+class Repository(Protocol):
+    async def upsert_alerts(self, alerts: Sequence[Alert]) -> None: ...
+
+    async def delete_alerts(self, keys: Sequence[tuple[str, int]]) -> None:
+        """Delete alerts by (tenant, fingerprint)."""
+        ...
+
+    async def load_alerts(self) -> list[Alert]: ...
+
+    async def upsert_silences(self, silences: Sequence[Silence]) -> None: ...
+
+    async def delete_silences(self, keys: Sequence[tuple[str, str]]) -> None: ...
+
+    async def load_silences(self) -> list[Silence]: ...
+
+    async def upsert_nflog(self, entries: Sequence[NflogEntry]) -> None: ...
+
+    async def delete_nflog(self, keys: Sequence[NflogKey]) -> None: ...
+
+    async def load_nflog(self) -> list[NflogEntry]: ...
+
+    async def close(self) -> None: ...

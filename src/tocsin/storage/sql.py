@@ -1,0 +1,215 @@
+"""SQLAlchemy Core (async) implementation of the repository for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import event, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tocsin.model.alert import Alert
+from tocsin.model.matchers import Matcher, MatchType
+from tocsin.model.notification import NflogEntry
+from tocsin.model.silence import Silence
+from tocsin.storage import schema
+from tocsin.storage.migrate import upgrade_to_head
+from tocsin.storage.repository import NflogKey
+from tocsin.storage.timeconv import from_micros, from_micros_opt, to_micros, to_micros_opt
+
+_CHUNK = 500
+
+
+def sqlite_url_for_dir(storage_path: str) -> str:
+    os.makedirs(storage_path, exist_ok=True)
+    return f"sqlite+aiosqlite:///{os.path.abspath(os.path.join(storage_path, 'tocsin.db'))}"
+
+
+def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL + NORMAL: a committed transaction survives a crash of the process (kill -9); only an OS crash
+    # could lose the last commits. busy_timeout lets CLI tools read while the server writes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class SqlRepository:
+    """Persists alerts, silences and the notification log."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+
+    @classmethod
+    async def open(cls, url: str) -> SqlRepository:
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            kwargs["pool_size"] = 5
+        engine = create_async_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to_head)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    # -- alerts -------------------------------------------------------------------------------------------
+
+    async def upsert_alerts(self, alerts: Sequence[Alert]) -> None:
+        if not alerts:
+            return
+        rows = [
+            {
+                "tenant_id": a.tenant,
+                "fingerprint": f"{a.fingerprint:016x}",
+                "labels": orjson.dumps(a.labels).decode(),
+                "annotations": orjson.dumps(a.annotations).decode(),
+                "starts_at": to_micros(a.starts_at),
+                "ends_at": to_micros_opt(a.ends_at),
+                "updated_at": to_micros(a.updated_at),
+                "generator_url": a.generator_url,
+                "timeout": a.timeout,
+            }
+            for a in alerts
+        ]
+        await self._upsert(schema.alerts, rows, ["tenant_id", "fingerprint"])
+
+    async def delete_alerts(self, keys: Sequence[tuple[str, int]]) -> None:
+        t = schema.alerts
+        await self._delete(t, (t.c.tenant_id, t.c.fingerprint), [(k[0], f"{k[1]:016x}") for k in keys])
+
+    async def load_alerts(self) -> list[Alert]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(schema.alerts))
+            return [
+                Alert(
+                    labels=orjson.loads(r.labels),
+                    annotations=orjson.loads(r.annotations),
+                    starts_at=from_micros(r.starts_at),
+                    ends_at=from_micros_opt(r.ends_at),
+                    updated_at=from_micros(r.updated_at),
+                    generator_url=r.generator_url,
+                    timeout=bool(r.timeout),
+                    fingerprint=int(r.fingerprint, 16),
+                    tenant=r.tenant_id,
+                )
+                for r in result
+            ]
+
+    # -- silences -----------------------------------------------------------------------------------------
+
+    async def upsert_silences(self, silences: Sequence[Silence]) -> None:
+        rows = [
+            {
+                "tenant_id": s.tenant,
+                "id": s.id,
+                "matchers": orjson.dumps(
+                    [{"name": m.name, "type": m.type.value, "value": m.value} for m in s.matchers]
+                ).decode(),
+                "starts_at": to_micros(s.starts_at),
+                "ends_at": to_micros(s.ends_at),
+                "updated_at": to_micros(s.updated_at),
+                "created_by": s.created_by,
+                "comment": s.comment,
+            }
+            for s in silences
+        ]
+        await self._upsert(schema.silences, rows, ["tenant_id", "id"])
+
+    async def delete_silences(self, keys: Sequence[tuple[str, str]]) -> None:
+        t = schema.silences
+        await self._delete(t, (t.c.tenant_id, t.c.id), list(keys))
+
+    async def load_silences(self) -> list[Silence]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(schema.silences))
+            return [
+                Silence(
+                    id=r.id,
+                    matchers=[
+                        Matcher(m["name"], MatchType(m["type"]), m["value"]) for m in orjson.loads(r.matchers)
+                    ],
+                    starts_at=from_micros(r.starts_at),
+                    ends_at=from_micros(r.ends_at),
+                    updated_at=from_micros(r.updated_at),
+                    created_by=r.created_by,
+                    comment=r.comment,
+                    tenant=r.tenant_id,
+                )
+                for r in result
+            ]
+
+    # -- notification log ---------------------------------------------------------------------------------
+
+    async def upsert_nflog(self, entries: Sequence[NflogEntry]) -> None:
+        rows = [
+            {
+                "tenant_id": e.tenant,
+                "group_key": e.group_key,
+                "receiver": e.receiver,
+                "integration": e.integration,
+                "idx": e.idx,
+                "timestamp": to_micros(e.timestamp),
+                "firing": orjson.dumps(sorted(e.firing)).decode(),
+                "resolved": orjson.dumps(sorted(e.resolved)).decode(),
+                "expires_at": to_micros(e.expires_at),
+            }
+            for e in entries
+        ]
+        await self._upsert(schema.nflog, rows, ["tenant_id", "group_key", "receiver", "integration", "idx"])
+
+    async def delete_nflog(self, keys: Sequence[NflogKey]) -> None:
+        t = schema.nflog
+        cols = (t.c.tenant_id, t.c.group_key, t.c.receiver, t.c.integration, t.c.idx)
+        await self._delete(t, cols, list(keys))
+
+    async def load_nflog(self) -> list[NflogEntry]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(schema.nflog))
+            return [
+                NflogEntry(
+                    group_key=r.group_key,
+                    receiver=r.receiver,
+                    integration=r.integration,
+                    idx=r.idx,
+                    timestamp=from_micros(r.timestamp),
+                    firing=frozenset(orjson.loads(r.firing)),
+                    resolved=frozenset(orjson.loads(r.resolved)),
+                    expires_at=from_micros(r.expires_at),
+                    tenant=r.tenant_id,
+                )
+                for r in result
+            ]
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    async def _upsert(self, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+        if not rows:
+            return
+        stmt = self._insert(table)
+        update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
+        async with self._engine.begin() as conn:
+            for i in range(0, len(rows), _CHUNK):
+                await conn.execute(stmt, rows[i : i + _CHUNK])
+
+    async def _delete(self, table: Any, cols: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> None:
+        if not keys:
+            return
+        async with self._engine.begin() as conn:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                await conn.execute(table.delete().where(tuple_(*cols).in_(chunk)))
+
+
+__all__ = ["SqlRepository", "sqlite_url_for_dir"]

@@ -12,6 +12,7 @@ import logging
 import os
 import platform
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,8 @@ from tocsin.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+ALERTMANAGER_API_VERSION = "0.25.0"
+
 
 @dataclass
 class ServeOptions:
@@ -52,6 +55,8 @@ class ServeOptions:
     gc_interval: float = 1800.0
     dispatch_start_delay: float = 0.0
     max_request_bytes: int = 10 * 1024 * 1024
+    # Accepted for drop-in compatibility; Tocsin runs as a cluster of one (see cluster_status()).
+    cluster_listen_address: str = ""
 
 
 def default_external_url(listen_address: str) -> str:
@@ -85,6 +90,7 @@ class Tocsin:
         self.resolve_timeout = 300.0
         self.started_at: datetime = self.clock.now()
         self.ready = False
+        self.node_name = uuid.uuid4().hex[:26].upper()
         self._http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
         self._reload_lock = asyncio.Lock()
         self._unsubscribe: list[Any] = []
@@ -179,7 +185,7 @@ class Tocsin:
         self.resolve_timeout = float(config.global_.resolve_timeout)
         self.config_text_redacted = config.to_yaml_redacted()
         self.receiver_names = [r.name for r in config.receivers]
-        self._time_intervals = {ti.name: list(ti.time_intervals) for ti in config.time_intervals}
+        self._time_intervals = {ti.name: [s.to_interval() for s in ti.time_intervals] for ti in config.time_intervals}
         self.route = build_route_tree(config.route)
         rules = [
             InhibitRule(list(r.source_matchers), list(r.target_matchers), list(r.equal))
@@ -212,14 +218,29 @@ class Tocsin:
 
     # -- reporting ----------------------------------------------------------------------------------------
 
-    def version_info(self) -> dict[str, str]:
+    def cluster_status(self) -> dict[str, Any]:
+        """Alertmanager's cluster block: "disabled" without --cluster.listen-address, else a ready cluster of one.
+
+        Replicas share state through the database rather than gossip, so this node is its only peer.
+        """
+        if not self.opts.cluster_listen_address:
+            return {"status": "disabled", "peers": []}
         return {
-            "branch": "",
+            "name": self.node_name,
+            "status": "ready",
+            "peers": [{"name": self.node_name, "address": self.opts.cluster_listen_address}],
+        }
+
+    def version_info(self) -> dict[str, str]:
+        # `version` is the Alertmanager API level Tocsin implements, so amtool's version check stays quiet;
+        # Tocsin's own version is in `revision`.
+        return {
+            "branch": "tocsin",
             "buildDate": "",
             "buildUser": "",
             "goVersion": f"python{platform.python_version()}",
-            "revision": "",
-            "version": __version__,
+            "revision": f"tocsin-{__version__}",
+            "version": ALERTMANAGER_API_VERSION,
         }
 
     def update_gauges(self) -> None:

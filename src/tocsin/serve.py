@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
 from urllib.parse import urlparse
 
@@ -26,7 +27,7 @@ def _host_port(listen: str) -> tuple[str, int]:
         raise SystemExit(f"--web.listen-address: invalid address {listen!r} (want host:port)") from None
 
 
-async def serve(opts: ServeOptions) -> int:
+async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
     core = Tocsin(opts)
     try:
         await core.start()
@@ -57,16 +58,15 @@ async def serve(opts: ServeOptions) -> int:
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(core.reload()))
     log.info("listening", extra={"address": opts.listen_address, "external_url": core.external_url})
     try:
-        await server.serve()
+        await server.serve(sockets=[sock] if sock is not None else None)
     finally:
         await core.stop()
     return 0
 
 
-def run(opts: ServeOptions) -> int:
+def run(opts: ServeOptions, sock: socket.socket | None = None) -> int:
     try:
         import uvloop
-
-        return uvloop.run(serve(opts))
     except ImportError:
-        return asyncio.run(serve(opts))
+        return asyncio.run(serve(opts, sock))
+    return uvloop.run(serve(opts, sock))

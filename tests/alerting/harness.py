@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tests.alerting.routecfg import RouteCfg
+
 from tocsin.alerting.dispatch import Dispatcher
 from tocsin.alerting.inhibit import Inhibitor, InhibitRule
 from tocsin.alerting.marker import Marker

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-
 from tests.alerting.harness import Harness
 from tests.alerting.routecfg import RouteCfg
+
 from tocsin.alerting.inhibit import InhibitRule
 from tocsin.model.matchers import parse_matcher
 

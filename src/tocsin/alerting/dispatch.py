@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 NotifyFunc = Callable[[NotifyContext, Sequence[Alert]], Awaitable[bool]]
 
 MIN_NOTIFY_TIMEOUT = 10.0
+IMMEDIATE_FLUSH_COALESCE = 0.01
 
 
 def _compare_alerts(a: Alert, b: Alert) -> int:
@@ -80,9 +81,15 @@ class AggregationGroup:
         self._task = None
 
     async def _wait_for_deadline(self) -> None:
+        woken = False
         while True:
             delay = self._deadline - self._clock.monotonic()
             if delay <= 0:
+                if woken:
+                    # An insert asked for an immediate flush. Alertmanager handles requests in parallel, so alerts
+                    # posted together land in the same flush; here they are queued behind one another on the event
+                    # loop, and a few milliseconds let them arrive before the snapshot is taken.
+                    await self._clock.sleep(IMMEDIATE_FLUSH_COALESCE)
                 return
             self._wake.clear()
             sleeper = asyncio.ensure_future(self._clock.sleep(delay))
@@ -92,6 +99,7 @@ class AggregationGroup:
             finally:
                 sleeper.cancel()
                 waker.cancel()
+            woken = woken or waker.done()
 
     async def _run(self) -> None:
         opts = self.route.opts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tocsin import __version__
@@ -13,6 +13,15 @@ from tocsin.api.v2 import build_router, error_response
 
 if TYPE_CHECKING:
     from tocsin.app import Tocsin
+
+_INDEX = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Tocsin</title></head>
+<body><h1>Tocsin {version}</h1>
+<p>Alertmanager-compatible API: <a href="{prefix}/api/v2/alerts">alerts</a>,
+<a href="{prefix}/api/v2/alerts/groups">alert groups</a>, <a href="{prefix}/api/v2/silences">silences</a>,
+<a href="{prefix}/api/v2/status">status</a>, <a href="{prefix}/api/v2/docs">OpenAPI</a>,
+<a href="{prefix}/metrics">metrics</a>.</p></body></html>
+"""
 
 
 def create_app(core: Tocsin, route_prefix: str = "/") -> FastAPI:
@@ -26,6 +35,10 @@ def create_app(core: Tocsin, route_prefix: str = "/") -> FastAPI:
         redoc_url=None,
     )
     app.include_router(build_router(core), prefix=f"{prefix}/api/v2")
+
+    @app.get(f"{prefix}/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> str:
+        return _INDEX.format(prefix=prefix, version=__version__)
 
     @app.get(f"{prefix}/-/healthy", response_class=PlainTextResponse)
     @app.head(f"{prefix}/-/healthy", response_class=PlainTextResponse)

@@ -132,7 +132,7 @@ def build_router(core: Tocsin) -> APIRouter:
     async def get_status() -> Response:
         return json_response(
             {
-                "cluster": {"status": "disabled", "peers": []},
+                "cluster": core.cluster_status(),
                 "versionInfo": core.version_info(),
                 "config": {"original": core.config_text_redacted},
                 "uptime": format_api_time(core.started_at),

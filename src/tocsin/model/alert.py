@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,7 +30,18 @@ class Alert:
         return "resolved" if self.resolved_at(t) else "firing"
 
     def copy(self) -> Alert:
-        return dataclasses.replace(self)
+        # Explicit construction: dataclasses.replace is several times slower, and this is on the ingest path.
+        return Alert(
+            self.labels,
+            self.annotations,
+            self.starts_at,
+            self.ends_at,
+            self.updated_at,
+            self.generator_url,
+            self.timeout,
+            self.fingerprint,
+            self.tenant,
+        )
 
 
 def merge_alerts(old: Alert, new: Alert, now: datetime) -> Alert:

@@ -8,7 +8,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_micros(t: datetime) -> int:
-    return (t - _EPOCH) // timedelta(microseconds=1)
+    d = t - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
 def to_micros_opt(t: datetime | None) -> int | None:

@@ -29,6 +29,7 @@ from tocsin.alerting.silences import Silencer, Silences
 from tocsin.alerting.store import AlertStore
 from tocsin.alerting.timeinterval import TimeInterval
 from tocsin.config import Config, ConfigError, load_config_file
+from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
 from tocsin.model.labels import FingerprintCache
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
@@ -75,6 +76,7 @@ class Tocsin:
         self.metrics = Metrics()
         self.marker = Marker()
         self.fingerprints = FingerprintCache()
+        self.label_sets = LabelSetCache(self.fingerprints)
         self.max_request_bytes = opts.max_request_bytes
         self.external_url = (opts.external_url or default_external_url(opts.listen_address)).rstrip("/")
         self.repo: SqlRepository | None = None

@@ -176,7 +176,7 @@ def build_router(core: Tocsin) -> APIRouter:
         except msgspec.DecodeError as exc:
             core.metrics.alerts_invalid.labels("v2").inc()
             return validation_error(f"parsing alerts body failed: {exc}")
-        result = normalise_alerts(posted, core.clock.now(), core.resolve_timeout, core.fingerprints)
+        result = normalise_alerts(posted, core.clock.now(), core.resolve_timeout, core.label_sets)
         m = core.metrics
         if result.firing:
             m.alerts_received.labels("v2", "firing").inc(result.firing)

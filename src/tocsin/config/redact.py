@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, SecretStr
 
+from tocsin.config.notifiers import WebhookConfig
 from tocsin.config.routing import InhibitRule, Route
 from tocsin.config.timeintervals import TimeIntervalSpec
 from tocsin.config.types import duration_kind, is_secret_field
@@ -24,7 +25,11 @@ __all__ = ["SECRET_TOKEN", "dump_redacted", "redacted_data"]
 SECRET_TOKEN = "<secret>"
 
 # Fields shown although they equal Tocsin's internal "unset" value; Alertmanager prints them too.
-_ALWAYS = frozenset({"send_resolved", "continue", "templates", "resolve_timeout"})
+_ALWAYS = frozenset({"global", "send_resolved", "continue", "templates", "resolve_timeout"})
+
+# Alertmanager 0.25 (whose amtool re-parses this dump) has the webhook URL as a plain URL that must parse with a
+# host, so "<secret>" would break `amtool config routes`; a reserved, unresolvable host stands in for it.
+WEBHOOK_URL_PLACEHOLDER = "http://secret.invalid/"
 
 
 def dump_redacted(model: BaseModel) -> str:
@@ -39,7 +44,10 @@ def redacted_data(model: BaseModel) -> dict[str, Any]:
         if info.exclude:
             continue
         key = info.alias or name
-        value = overrides[name] if name in overrides else _value(getattr(model, name), info.metadata)
+        raw = getattr(model, name)
+        if key not in _ALWAYS and name not in overrides and _is_default(raw, info):
+            continue
+        value = overrides[name] if name in overrides else _value(raw, info.metadata)
         if _empty(value) and key not in _ALWAYS:
             continue
         out[key] = value
@@ -53,6 +61,8 @@ def _overrides(model: BaseModel) -> dict[str, Any]:
             "group_by": model.group_by_raw,
             "matchers": [str(m) for m in model.own_matchers],
         }
+    if isinstance(model, WebhookConfig) and model.url is not None:
+        return {"url": WEBHOOK_URL_PLACEHOLDER}
     if isinstance(model, InhibitRule):
         return {
             "source_matchers": [str(m) for m in model.own_source_matchers],
@@ -88,6 +98,25 @@ def _value(value: Any, metadata: list[Any]) -> Any:
     if isinstance(value, dict):
         return {str(k): _value(v, []) for k, v in value.items()}
     return value
+
+
+def _is_default(value: Any, info: Any) -> bool:
+    """Values left at their default are not printed.
+
+    amtool 0.25 parses this text with Alertmanager 0.25's strict loader, so fields that newer Alertmanager
+    versions (or Tocsin) added must not appear unless the user set them.
+    """
+    if info.default_factory is not None:
+        try:
+            default = info.default_factory()
+        except TypeError:
+            return False
+    else:
+        default = info.default
+    try:
+        return bool(value == default)
+    except Exception:
+        return False
 
 
 def _empty(value: Any) -> bool:

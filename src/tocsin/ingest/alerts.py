@@ -2,6 +2,10 @@
 
 Start and end times are filled in (a missing end becomes now + resolve_timeout and is marked as a timeout),
 empty label values are dropped, and each invalid alert is reported by its index and the offending field.
+
+Senders re-post the same alerts on every evaluation, so the label and annotation objects are kept as raw JSON
+and looked up in a cache of already validated sets: a known label set costs one dictionary look-up instead of
+decoding, validation, sorting and fingerprinting, and all sightings of an alert share one labels dict.
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from tocsin.model.alert import Alert
 from tocsin.model.labels import FingerprintCache, is_valid_label_name
 
 _GO_ZERO_YEAR = 1
+_EMPTY: dict[str, str] = {}
 
 
-class PostableAlert(msgspec.Struct, forbid_unknown_fields=False):
-    labels: dict[str, str]
-    annotations: dict[str, str] | None = None
+class PostableAlert(msgspec.Struct):
+    labels: msgspec.Raw
+    annotations: msgspec.Raw = msgspec.Raw(b"null")
     startsAt: datetime | None = None
     endsAt: datetime | None = None
     generatorURL: str | None = None
 
 
 alerts_decoder = msgspec.json.Decoder(list[PostableAlert])
+_label_map_decoder = msgspec.json.Decoder(dict[str, str] | None)
 
 
 def api_time_opt(t: datetime | None) -> datetime | None:
@@ -65,11 +71,63 @@ def _label_problem(kind: str, labels: dict[str, str]) -> str | None:
     return None
 
 
+# A validated label set: (labels without empty values, fingerprint) or the reason it is invalid.
+_Labels = tuple[dict[str, str], int] | str
+
+
+class LabelSetCache:
+    """Raw JSON of a label (or annotation) object -> its validated form; bounded, cleared when full."""
+
+    def __init__(self, fingerprints: FingerprintCache, max_size: int = 200_000) -> None:
+        self._fingerprints = fingerprints
+        self._labels: dict[bytes, _Labels] = {}
+        self._annotations: dict[bytes, dict[str, str] | str] = {}
+        self._max = max_size
+
+    def labels(self, raw: bytes) -> _Labels:
+        hit = self._labels.get(raw)
+        if hit is not None:
+            return hit
+        result: _Labels
+        try:
+            decoded = _label_map_decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            result = f"labels: {exc}"
+        else:
+            labels = {k: v for k, v in (decoded or _EMPTY).items() if v != ""}
+            problem = _label_problem("label", labels)
+            if problem is None and not labels:
+                problem = "at least one label pair required"
+            result = problem if problem is not None else (labels, self._fingerprints.fingerprint(labels))
+        if len(self._labels) >= self._max:
+            self._labels.clear()
+        self._labels[raw] = result
+        return result
+
+    def annotations(self, raw: bytes) -> dict[str, str] | str:
+        hit = self._annotations.get(raw)
+        if hit is not None:
+            return hit
+        result: dict[str, str] | str
+        try:
+            decoded = _label_map_decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            result = f"annotations: {exc}"
+        else:
+            annotations = dict(decoded) if decoded else {}  # a fresh dict: null must not share one
+            problem = _label_problem("annotation", annotations)
+            result = problem if problem is not None else annotations
+        if len(self._annotations) >= self._max:
+            self._annotations.clear()
+        self._annotations[raw] = result
+        return result
+
+
 def normalise_alerts(
     posted: Sequence[PostableAlert],
     now: datetime,
     resolve_timeout: float,
-    fingerprints: FingerprintCache,
+    cache: LabelSetCache,
     tenant: str = "default",
 ) -> IngestResult:
     timeout_end = now + timedelta(seconds=resolve_timeout)
@@ -77,8 +135,8 @@ def normalise_alerts(
     errors: list[str] = []
     firing = resolved = 0
     for i, p in enumerate(posted):
-        starts = api_time_opt(p.startsAt)
-        ends = api_time_opt(p.endsAt)
+        starts = api_time_opt(p.startsAt) if p.startsAt is not None else None
+        ends = api_time_opt(p.endsAt) if p.endsAt is not None else None
         if starts is None:
             starts = ends if ends is not None else now
         timeout = False
@@ -89,33 +147,22 @@ def normalise_alerts(
             firing += 1
         else:
             resolved += 1
-        labels = {k: v for k, v in p.labels.items() if v != ""}
-        annotations = dict(p.annotations) if p.annotations else {}
-        problem = _label_problem("label", labels)
-        if problem is None and not labels:
-            problem = "at least one label pair required"
-        if problem is None:
-            problem = _label_problem("annotation", annotations)
-        if problem is None and ends < starts:
+        checked = cache.labels(bytes(p.labels))
+        annotations = cache.annotations(bytes(p.annotations))
+        problem: str | None = None
+        if isinstance(checked, str):
+            problem = checked
+        elif isinstance(annotations, str):
+            problem = annotations
+        elif ends < starts:
             problem = "start time must be before end time"
-        if problem is None and p.generatorURL and _utf8_problem(p.generatorURL):
+        elif p.generatorURL and _utf8_problem(p.generatorURL):
             problem = "generatorURL is not valid UTF-8"
-        if problem is not None:
-            name = p.labels.get("alertname", "")
-            who = f" (alertname={name!r})" if name else ""
-            errors.append(f"alerts[{i}]{who}: {problem}")
+        if problem is not None or isinstance(checked, str) or isinstance(annotations, str):
+            errors.append(f"alerts[{i}]: {problem}")
             continue
+        labels, fp = checked
         valid.append(
-            Alert(
-                labels=labels,
-                annotations=annotations,
-                starts_at=starts,
-                ends_at=ends,
-                updated_at=now,
-                generator_url=p.generatorURL or "",
-                timeout=timeout,
-                fingerprint=fingerprints.fingerprint(labels),
-                tenant=tenant,
-            )
+            Alert(labels, annotations, starts, ends, now, p.generatorURL or "", timeout, fp, tenant)
         )
     return IngestResult(valid, errors, firing, resolved)

@@ -31,7 +31,6 @@ from tocsin.alerting.timeinterval import TimeInterval
 from tocsin.config import Config, ConfigError, load_config_file
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
-from tocsin.model.labels import FingerprintCache
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
 from tocsin.notify.registry import build_integrations
 from tocsin.notify.webhook import USER_AGENT
@@ -75,8 +74,7 @@ class Tocsin:
         self.clock: Clock = clock or SystemClock()
         self.metrics = Metrics()
         self.marker = Marker()
-        self.fingerprints = FingerprintCache()
-        self.label_sets = LabelSetCache(self.fingerprints)
+        self.label_sets = LabelSetCache()
         self.max_request_bytes = opts.max_request_bytes
         self.external_url = (opts.external_url or default_external_url(opts.listen_address)).rstrip("/")
         self.repo: SqlRepository | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -38,6 +39,7 @@ async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
         return 1
     prefix = opts.route_prefix if opts.route_prefix is not None else urlparse(core.external_url).path
     app = create_app(core, prefix or "/")
+    tune_gc()
     host, port = _host_port(opts.listen_address)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -62,6 +64,19 @@ async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
     finally:
         await core.stop()
     return 0
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector off the ingest path.
+
+    Tens of thousands of live alerts (each a few dicts) make every collection of the old generation walk them
+    all, while alerts form no reference cycles. Start-up objects are frozen out of collection and the young
+    generation is collected less often (every 20,000 allocations instead of 700); the old generation is still
+    collected every few seconds under load, so cyclic garbage (request and task objects) does not pile up.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 
 
 def run(opts: ServeOptions, sock: socket.socket | None = None) -> int:

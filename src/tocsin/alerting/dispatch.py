@@ -161,29 +161,36 @@ class Dispatcher:
         self._external_url = external_url
         self._maintenance = Periodic(clock, maintenance_interval, self.remove_empty_groups, "dispatcher-gc")
         self._groups: dict[tuple[str, int], AggregationGroup] = {}
-        self._route_cache: dict[int, list[RouteNode]] = {}
+        self._targets: dict[int, list[tuple[RouteNode, tuple[str, int]]]] = {}
         self._fps = FingerprintCache()
         self._running = False
 
+    def _targets_for(self, alert: Alert) -> list[tuple[RouteNode, tuple[str, int]]]:
+        """The routes an alert matches, each with the key of its aggregation group (cached per fingerprint)."""
+        targets = self._targets.get(alert.fingerprint)
+        if targets is None:
+            targets = [
+                (route, (route.id(), self._fps.fingerprint(route.group_labels(alert.labels))))
+                for route in self.route.match(alert.labels)
+            ]
+            if len(self._targets) > 200_000:
+                self._targets.clear()
+            self._targets[alert.fingerprint] = targets
+        return targets
+
     def routes_for(self, alert: Alert) -> list[RouteNode]:
-        routes = self._route_cache.get(alert.fingerprint)
-        if routes is None:
-            routes = self.route.match(alert.labels)
-            if len(self._route_cache) > 200_000:
-                self._route_cache.clear()
-            self._route_cache[alert.fingerprint] = routes
-        return routes
+        return [route for route, _ in self._targets_for(alert)]
 
     def process(self, alert: Alert) -> None:
         """Alert-store listener: put the alert into the groups of every route it matches."""
-        for route in self.routes_for(alert):
-            group_labels = route.group_labels(alert.labels)
-            key = (route.id(), self._fps.fingerprint(group_labels))
+        for route, key in self._targets_for(alert):
             group = self._groups.get(key)
             if group is not None:
                 group.insert(alert)
                 continue
-            group = AggregationGroup(group_labels, route, self._clock, self._notify, self._external_url)
+            group = AggregationGroup(
+                route.group_labels(alert.labels), route, self._clock, self._notify, self._external_url
+            )
             self._groups[key] = group
             group.insert(alert)
             if self._running:

@@ -94,6 +94,44 @@ def _receiver_filter(request: Request) -> Callable[[str], bool] | None:
     return lambda name: rx.search(name) is not None
 
 
+def too_large(core: Tocsin) -> tuple[int, bytes]:
+    return 413, orjson.dumps({"code": 413, "message": f"request body larger than {core.max_request_bytes} bytes"})
+
+
+async def ingest_alerts(core: Tocsin, body: bytes) -> tuple[int, bytes]:
+    """POST /api/v2/alerts: validate, store, and answer once the alerts are durable.
+
+    Valid alerts of a batch are stored even when others are rejected (as Alertmanager does, so one bad alert
+    does not lose a whole Prometheus batch); the 400 body names each rejected alert by index and field.
+    """
+    m = core.metrics
+    try:
+        posted = alerts_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        m.alerts_invalid.labels("v2").inc()
+        return 400, orjson.dumps({"code": 400, "message": f"invalid alerts body: {exc}"})
+    except msgspec.DecodeError as exc:
+        m.alerts_invalid.labels("v2").inc()
+        return 400, orjson.dumps({"code": 400, "message": f"parsing alerts body failed: {exc}"})
+    except UnicodeDecodeError as exc:
+        m.alerts_invalid.labels("v2").inc()
+        return 400, orjson.dumps({"code": 400, "message": f"alerts body is not valid UTF-8 (byte {exc.start})"})
+    result = normalise_alerts(posted, core.clock.now(), core.resolve_timeout, core.label_sets)
+    if result.firing:
+        m.alerts_received.labels("v2", "firing").inc(result.firing)
+    if result.resolved:
+        m.alerts_received.labels("v2", "resolved").inc(result.resolved)
+    if result.errors:
+        m.alerts_invalid.labels("v2").inc(len(result.errors))
+    if result.valid:
+        core.store.put(result.valid)
+        if core.writer is not None:
+            await core.writer.flushed()
+    if result.errors:
+        return 400, orjson.dumps("; ".join(result.errors))
+    return 200, b""
+
+
 def build_router(core: Tocsin) -> APIRouter:
     router = APIRouter()
 
@@ -167,30 +205,10 @@ def build_router(core: Tocsin) -> APIRouter:
         try:
             body = await read_body(request, core.max_request_bytes)
         except BodyTooLarge:
-            return validation_error(f"request body larger than {core.max_request_bytes} bytes", 413)
-        try:
-            posted = alerts_decoder.decode(body)
-        except msgspec.ValidationError as exc:
-            core.metrics.alerts_invalid.labels("v2").inc()
-            return validation_error(f"invalid alerts body: {exc}")
-        except msgspec.DecodeError as exc:
-            core.metrics.alerts_invalid.labels("v2").inc()
-            return validation_error(f"parsing alerts body failed: {exc}")
-        result = normalise_alerts(posted, core.clock.now(), core.resolve_timeout, core.label_sets)
-        m = core.metrics
-        if result.firing:
-            m.alerts_received.labels("v2", "firing").inc(result.firing)
-        if result.resolved:
-            m.alerts_received.labels("v2", "resolved").inc(result.resolved)
-        if result.errors:
-            m.alerts_invalid.labels("v2").inc(len(result.errors))
-        if result.valid:
-            core.store.put(result.valid)
-            if core.writer is not None:
-                await core.writer.flushed()
-        if result.errors:
-            return error_response("; ".join(result.errors))
-        return Response(status_code=200)
+            status, payload = too_large(core)
+        else:
+            status, payload = await ingest_alerts(core, body)
+        return Response(payload, status_code=status, media_type="application/json" if payload else None)
 
     @router.get("/alerts/groups")
     async def get_alert_groups(request: Request) -> Response:
@@ -248,6 +266,8 @@ def build_router(core: Tocsin) -> APIRouter:
             ps = silence_decoder.decode(body)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             return validation_error(f"invalid silence body: {exc}")
+        except UnicodeDecodeError as exc:
+            return validation_error(f"silence body is not valid UTF-8 (byte {exc.start})")
         try:
             matchers = [Matcher.from_flags(m.name, m.value, m.isRegex, m.isEqual) for m in ps.matchers]
         except MatcherError as exc:

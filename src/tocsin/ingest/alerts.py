@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from tocsin.model.alert import Alert
-from tocsin.model.labels import FingerprintCache, is_valid_label_name
+from tocsin.model.labels import fingerprint_of_sorted, is_valid_label_name
 
 _GO_ZERO_YEAR = 1
 _EMPTY: dict[str, str] = {}
@@ -78,8 +78,7 @@ _Labels = tuple[dict[str, str], int] | str
 class LabelSetCache:
     """Raw JSON of a label (or annotation) object -> its validated form; bounded, cleared when full."""
 
-    def __init__(self, fingerprints: FingerprintCache, max_size: int = 200_000) -> None:
-        self._fingerprints = fingerprints
+    def __init__(self, max_size: int = 200_000) -> None:
         self._labels: dict[bytes, _Labels] = {}
         self._annotations: dict[bytes, dict[str, str] | str] = {}
         self._max = max_size
@@ -93,12 +92,14 @@ class LabelSetCache:
             decoded = _label_map_decoder.decode(raw)
         except msgspec.DecodeError as exc:
             result = f"labels: {exc}"
+        except UnicodeDecodeError:
+            result = "labels: not valid UTF-8"
         else:
             labels = {k: v for k, v in (decoded or _EMPTY).items() if v != ""}
             problem = _label_problem("label", labels)
             if problem is None and not labels:
                 problem = "at least one label pair required"
-            result = problem if problem is not None else (labels, self._fingerprints.fingerprint(labels))
+            result = problem if problem is not None else (labels, fingerprint_of_sorted(sorted(labels.items())))
         if len(self._labels) >= self._max:
             self._labels.clear()
         self._labels[raw] = result
@@ -113,6 +114,8 @@ class LabelSetCache:
             decoded = _label_map_decoder.decode(raw)
         except msgspec.DecodeError as exc:
             result = f"annotations: {exc}"
+        except UnicodeDecodeError:
+            result = "annotations: not valid UTF-8"
         else:
             annotations = dict(decoded) if decoded else {}  # a fresh dict: null must not share one
             problem = _label_problem("annotation", annotations)

@@ -45,14 +45,16 @@ class Alert:
 
 
 def merge_alerts(old: Alert, new: Alert, now: datetime) -> Alert:
-    """Alertmanager's Alert.Merge: combine two sightings of the same alert.
+    """Alertmanager's Alert.Merge: combine two sightings of the same alert; `new` may be modified and returned.
 
     The younger sighting wins, the earliest start is kept, and an explicit (non-timeout) end time that lies
     further in the future is not shortened by a sender that merely re-sent the alert.
     """
     if new.updated_at < old.updated_at:
-        old, new = new, old
-    res = new.copy()
+        old, new = new, old.copy()
+    # `new` belongs to the caller's fresh sighting (or is a copy), so it is updated in place: this runs for every
+    # re-sent alert on the ingest path.
+    res = new
     if old.starts_at < new.starts_at:
         res.starts_at = old.starts_at
     if new.resolved_at(now):

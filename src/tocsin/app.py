@@ -198,7 +198,7 @@ class Tocsin:
             integrations = build_integrations(r, self._http)
             n_integrations += len(integrations)
             receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.clock, self.metrics)
-        self.pipeline = Pipeline(receivers, self.inhibitor, self.silencer, self._interval_active)
+        self.pipeline = Pipeline(receivers, self.inhibitor, self.silencer, self._interval_active, self.marker)
         self.dispatcher = Dispatcher(
             self.route, self.clock, self.pipeline.exec, self.metrics, external_url=self.external_url
         )

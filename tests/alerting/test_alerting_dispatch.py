@@ -158,3 +158,34 @@ async def test_routing_continue_and_sub_routes() -> None:
     got = sorted((s.receiver, s.firing[0]["alertname"]) for s in h.sent)
     assert got == [("default", "Y"), ("team-a", "X"), ("team-a-db", "X")]
     await h.close()
+
+
+async def test_time_intervals_mute_and_mark_muted_by() -> None:
+    from tocsin.alerting.marker import AlertState
+
+    h = Harness(route(mute_time_intervals=["night"]))
+    h.pipeline._interval_active = lambda name, now: name == "night"
+    h.pipeline._marker = h.marker
+    h.post({"alertname": "A"}, end_in=10_000)
+    await h.advance(31)
+    assert h.sent == []
+    fp = h.store.all()[0].fingerprint
+    assert h.marker.status(fp).muted_by == ["night"]
+    assert h.marker.status(fp).state is AlertState.SUPPRESSED
+    # the interval ends: the next flush sends and clears mutedBy
+    h.pipeline._interval_active = lambda name, now: False
+    await h.advance(300)
+    assert len(h.sent) == 1 and h.marker.status(fp).muted_by == []
+    await h.close()
+
+
+async def test_active_time_intervals_send_only_inside() -> None:
+    h = Harness(route(active_time_intervals=["office"]))
+    h.pipeline._interval_active = lambda name, now: False
+    h.post({"alertname": "A"}, end_in=10_000)
+    await h.advance(31)
+    assert h.sent == []
+    h.pipeline._interval_active = lambda name, now: name == "office"
+    await h.advance(300)
+    assert len(h.sent) == 1
+    await h.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from tocsin.alerting.inhibit import Inhibitor
+from tocsin.alerting.marker import Marker
 from tocsin.alerting.nflog import NotificationLog
 from tocsin.alerting.silences import Silencer
 from tocsin.model.alert import Alert
@@ -185,8 +186,10 @@ class Pipeline:
         inhibitor: Inhibitor,
         silencer: Silencer,
         interval_active: IntervalCheck,
+        marker: Marker | None = None,
     ) -> None:
         self.receivers = dict(receivers)
+        self._marker = marker
         self._inhibitor = inhibitor
         self._silencer = silencer
         self._interval_active = interval_active
@@ -195,9 +198,11 @@ class Pipeline:
         alerts = [a for a in alerts if not self._inhibitor.mutes(a.fingerprint, a.labels)]
         if not alerts:
             return True
-        if ctx.active_time_intervals and not any(self._interval_active(n, ctx.now) for n in ctx.active_time_intervals):
-            return True
-        if any(self._interval_active(n, ctx.now) for n in ctx.mute_time_intervals):
+        muted_by = self._muting_intervals(ctx)
+        if self._marker is not None:
+            for a in alerts:
+                self._marker.set_muted(a.fingerprint, muted_by)
+        if muted_by:
             return True
         alerts = [a for a in alerts if not self._silencer.mutes(a.fingerprint, a.labels)]
         if not alerts:
@@ -207,6 +212,13 @@ class Pipeline:
             log.error("no pipeline for receiver", extra={"receiver": ctx.receiver})
             return False
         return await rp.run(ctx, alerts)
+
+    def _muting_intervals(self, ctx: NotifyContext) -> list[str]:
+        """Names of the time intervals that mute this flush (shown as the alerts' `mutedBy`)."""
+        active = self._interval_active
+        if ctx.active_time_intervals and not any(active(n, ctx.now) for n in ctx.active_time_intervals):
+            return list(ctx.active_time_intervals)
+        return [n for n in ctx.mute_time_intervals if active(n, ctx.now)]
 
     async def close(self) -> None:
         for rp in self.receivers.values():

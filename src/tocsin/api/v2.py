@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from tocsin.alerting.dispatch import alert_sort_key
 from tocsin.alerting.marker import AlertState
 from tocsin.alerting.silences import SilenceError, SilenceNotFound, silence_matches_filter
+from tocsin.api import schema
 from tocsin.api.codec import (
     api_time,
     format_api_time,
@@ -166,7 +167,7 @@ def build_router(core: Tocsin) -> APIRouter:
             _bool_param(request, "active"),
         )
 
-    @router.get("/status")
+    @router.get("/status", responses=schema.responses(schema.AlertmanagerStatus, ()))
     async def get_status() -> Response:
         return json_response(
             {
@@ -177,11 +178,11 @@ def build_router(core: Tocsin) -> APIRouter:
             }
         )
 
-    @router.get("/receivers")
+    @router.get("/receivers", responses=schema.responses(list[schema.Receiver], ()))
     async def get_receivers() -> Response:
         return json_response([{"name": n} for n in core.receiver_names])
 
-    @router.get("/alerts")
+    @router.get("/alerts", responses=schema.responses(list[schema.GettableAlert]))
     async def get_alerts(request: Request) -> Response:
         try:
             matchers, rfilter, silenced, inhibited, active = parse_common(request)
@@ -200,7 +201,11 @@ def build_router(core: Tocsin) -> APIRouter:
         out.sort(key=lambda x: x["fingerprint"])
         return json_response(out)
 
-    @router.post("/alerts")
+    @router.post(
+        "/alerts",
+        responses=schema.responses(None, (400, 413)),
+        openapi_extra=schema.request_body(list[schema.PostableAlert]),
+    )
     async def post_alerts(request: Request) -> Response:
         try:
             body = await read_body(request, core.max_request_bytes)
@@ -210,7 +215,7 @@ def build_router(core: Tocsin) -> APIRouter:
             status, payload = await ingest_alerts(core, body)
         return Response(payload, status_code=status, media_type="application/json" if payload else None)
 
-    @router.get("/alerts/groups")
+    @router.get("/alerts/groups", responses=schema.responses(list[schema.AlertGroup]))
     async def get_alert_groups(request: Request) -> Response:
         try:
             matchers, rfilter, silenced, inhibited, active = parse_common(request)
@@ -245,7 +250,7 @@ def build_router(core: Tocsin) -> APIRouter:
             )
         return json_response(out)
 
-    @router.get("/silences")
+    @router.get("/silences", responses=schema.responses(list[schema.GettableSilence]))
     async def get_silences(request: Request) -> Response:
         try:
             matchers = _filters(request)
@@ -256,7 +261,11 @@ def build_router(core: Tocsin) -> APIRouter:
         sils.sort(key=lambda s: _silence_sort_key(s, now))
         return json_response([gettable_silence(s, now) for s in sils])
 
-    @router.post("/silences")
+    @router.post(
+        "/silences",
+        responses=schema.responses(schema.PostSilenceResponse, (400, 404, 413)),
+        openapi_extra=schema.request_body(schema.PostableSilence),
+    )
     async def post_silences(request: Request) -> Response:
         try:
             body = await read_body(request, core.max_request_bytes)
@@ -297,7 +306,7 @@ def build_router(core: Tocsin) -> APIRouter:
             await core.writer.flushed()
         return json_response({"silenceID": sid})
 
-    @router.get("/silence/{silence_id}")
+    @router.get("/silence/{silence_id}", responses=schema.responses(schema.GettableSilence, (404, 422)))
     async def get_silence(silence_id: str) -> Response:
         if not _UUID_RE.match(silence_id):
             return validation_error(f"silenceID in path must be of type uuid: {silence_id!r}", 422)
@@ -307,7 +316,7 @@ def build_router(core: Tocsin) -> APIRouter:
             return Response(status_code=404)
         return json_response(gettable_silence(s, core.clock.now()))
 
-    @router.delete("/silence/{silence_id}")
+    @router.delete("/silence/{silence_id}", responses=schema.responses(None, (404, 422, 500)))
     async def delete_silence(silence_id: str) -> Response:
         if not _UUID_RE.match(silence_id):
             return validation_error(f"silenceID in path must be of type uuid: {silence_id!r}", 422)

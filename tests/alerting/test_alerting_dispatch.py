@@ -189,3 +189,32 @@ async def test_active_time_intervals_send_only_inside() -> None:
     await h.advance(300)
     assert len(h.sent) == 1
     await h.close()
+
+
+def test_route_tree_from_yaml_inherits_and_groups_by_all() -> None:
+    from tocsin.alerting.route import build_route_tree
+    from tocsin.config import load_config_text
+
+    cfg = load_config_text(
+        """
+route:
+  receiver: r
+  group_by: [service]
+  group_wait: 5s
+  routes:
+  - receiver: all
+    matchers: ['service="everything"']
+    group_by: ['...']
+  - matchers: ['team="db"']
+    group_interval: 1m
+receivers:
+- name: r
+- name: all
+"""
+    )
+    root = build_route_tree(cfg.route)
+    all_route, db_route = root.routes
+    assert all_route.opts.group_by_all and all_route.group_labels({"a": "1", "b": "2"}) == {"a": "1", "b": "2"}
+    assert db_route.receiver == "r" and db_route.opts.group_by == frozenset({"service"})
+    assert db_route.opts.group_wait == 5.0 and db_route.opts.group_interval == 60.0
+    assert db_route.key() == '{}/{team="db"}'

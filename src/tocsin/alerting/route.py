@@ -130,12 +130,10 @@ def _build(cfg: RouteConfig, inherited: RouteOpts, parent: RouteNode | None, ind
     opts = inherited
     if cfg.receiver:
         opts = replace(opts, receiver=cfg.receiver)
-    if cfg.group_by is not None:
-        opts = replace(
-            opts,
-            group_by=frozenset(g for g in cfg.group_by if g != "..."),
-            group_by_all=cfg.group_by_all,
-        )
+    if cfg.group_by_all:
+        opts = replace(opts, group_by=frozenset(), group_by_all=True)
+    elif cfg.group_by is not None:
+        opts = replace(opts, group_by=frozenset(g for g in cfg.group_by if g != "..."), group_by_all=False)
     if cfg.group_wait is not None:
         opts = replace(opts, group_wait=cfg.group_wait)
     if cfg.group_interval is not None:

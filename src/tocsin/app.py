@@ -53,6 +53,7 @@ class ServeOptions:
     route_prefix: str | None = None
     data_retention: float = 120 * 3600.0
     gc_interval: float = 1800.0
+    maintenance_interval: float = 900.0
     dispatch_start_delay: float = 0.0
     max_request_bytes: int = 10 * 1024 * 1024
     # Accepted for drop-in compatibility; Tocsin runs as a cluster of one (see cluster_status()).
@@ -114,8 +115,12 @@ class Tocsin:
         self.writer.start()
         opts = self.opts
         self.store = AlertStore(self.clock, self.marker, self.writer, gc_interval=opts.gc_interval)
-        self.silences = Silences(self.clock, self.writer, self.metrics, retention=opts.data_retention)
-        self.nflog = NotificationLog(self.clock, self.writer, self.metrics, retention=opts.data_retention)
+        self.silences = Silences(
+            self.clock, self.writer, self.metrics, opts.data_retention, opts.maintenance_interval
+        )
+        self.nflog = NotificationLog(
+            self.clock, self.writer, self.metrics, opts.data_retention, opts.maintenance_interval
+        )
         self.silencer = Silencer(self.silences, self.marker, self.clock)
         self.store.load(await self.repo.load_alerts())
         self.silences.load(await self.repo.load_silences())

@@ -53,9 +53,29 @@ def serve(
     cluster_probe_timeout: str = typer.Option("", "--cluster.probe-timeout", hidden=True),
     cluster_probe_interval: str = typer.Option("", "--cluster.probe-interval", hidden=True),
     cluster_label: str = typer.Option("", "--cluster.label", hidden=True),
+    cluster_tls_config: str = typer.Option("", "--cluster.tls-config", hidden=True),
+    cluster_allow_insecure: bool = typer.Option(
+        False, "--cluster.allow-insecure-public-advertise-address-discovery", hidden=True
+    ),
+    data_maintenance_interval: str = typer.Option(
+        "15m", "--data.maintenance-interval", help="Interval between silence and notification-log GC runs."
+    ),
+    web_get_concurrency: int = typer.Option(0, "--web.get-concurrency", hidden=True, help="Accepted, unused."),
+    web_timeout: str = typer.Option("0s", "--web.timeout", hidden=True, help="Accepted, unused."),
+    web_ui_path: str = typer.Option("", "--web.ui-path", hidden=True, help="Accepted, unused."),
+    web_config_file: str = typer.Option(
+        "", "--web.config.file", help="TLS/basic-auth web config: not supported yet, refused when set."
+    ),
+    web_systemd_socket: bool = typer.Option(False, "--web.systemd-socket", hidden=True),
 ) -> None:
     """Run the Tocsin server (flags as Alertmanager's)."""
     import socket as _socket
+
+    if web_config_file:
+        raise typer.BadParameter(
+            "TLS and basic auth for the web server are not supported yet; terminate TLS in a proxy",
+            param_hint="--web.config.file",
+        )
 
     # Listen before the heavy imports: clients that connect during start-up wait for the answer instead of
     # being refused (Alertmanager's acceptance framework polls the status endpoint on a short schedule).
@@ -85,6 +105,7 @@ def serve(
         data_retention=_duration("--data.retention", data_retention),
         gc_interval=_duration("--alerts.gc-interval", gc_interval),
         dispatch_start_delay=_duration("--dispatch.start-delay", dispatch_start_delay),
+        maintenance_interval=_duration("--data.maintenance-interval", data_maintenance_interval),
         max_request_bytes=max_request_bytes,
         cluster_listen_address=cluster_listen_address,
     )

@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 
 # Two phases: everything in parallel on both cores, then the timing-sensitive tests alone.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not serial" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 -m "not serial" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -q -m serial $(PYTEST_ARGS)
 
 test: lint typecheck pytest

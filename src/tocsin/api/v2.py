@@ -129,7 +129,8 @@ async def ingest_alerts(core: Tocsin, body: bytes) -> tuple[int, bytes]:
         if core.writer is not None:
             await core.writer.flushed()
     if result.errors:
-        return 400, orjson.dumps("; ".join(result.errors))
+        accepted = f"accepted {len(result.valid)} of {len(posted)} alerts; rejected "
+        return 400, orjson.dumps(accepted + "; ".join(result.errors))
     return 200, b""
 
 

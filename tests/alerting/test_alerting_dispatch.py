@@ -170,12 +170,12 @@ async def test_time_intervals_mute_and_mark_muted_by() -> None:
     await h.advance(31)
     assert h.sent == []
     fp = h.store.all()[0].fingerprint
-    assert h.marker.status(fp).muted_by == ["night"]
+    assert h.marker.status(fp).muted_by == ("night",)
     assert h.marker.status(fp).state is AlertState.SUPPRESSED
     # the interval ends: the next flush sends and clears mutedBy
     h.pipeline._interval_active = lambda name, now: False
     await h.advance(300)
-    assert len(h.sent) == 1 and h.marker.status(fp).muted_by == []
+    assert len(h.sent) == 1 and h.marker.status(fp).muted_by == ()
     await h.close()
 
 

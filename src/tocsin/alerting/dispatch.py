@@ -162,6 +162,7 @@ class Dispatcher:
         self._maintenance = Periodic(clock, maintenance_interval, self.remove_empty_groups, "dispatcher-gc")
         self._groups: dict[tuple[str, int], AggregationGroup] = {}
         self._targets: dict[int, list[tuple[RouteNode, tuple[str, int]]]] = {}
+        self._shared_targets: dict[tuple[tuple[str, int], ...], list[tuple[RouteNode, tuple[str, int]]]] = {}
         self._fps = FingerprintCache()
         self._running = False
 
@@ -173,8 +174,12 @@ class Dispatcher:
                 (route, (route.id(), self._fps.fingerprint(route.group_labels(alert.labels))))
                 for route in self.route.match(alert.labels)
             ]
+            # Alerts of one group share one target list, so the cache costs a dict slot per alert.
+            shared_key = tuple(key for _, key in targets)
+            targets = self._shared_targets.setdefault(shared_key, targets)
             if len(self._targets) > 200_000:
                 self._targets.clear()
+                self._shared_targets.clear()
             self._targets[alert.fingerprint] = targets
         return targets
 

@@ -6,7 +6,7 @@ every time they judge an alert, as in Alertmanager.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -18,12 +18,14 @@ class AlertState(StrEnum):
 
 @dataclass(slots=True)
 class AlertStatus:
+    """One alert's status; the ID lists are tuples so the common "nothing" case shares one empty object."""
+
     state: AlertState = AlertState.UNPROCESSED
-    silenced_by: list[str] = field(default_factory=list)
-    pending_silences: list[str] = field(default_factory=list)
+    silenced_by: tuple[str, ...] = ()
+    pending_silences: tuple[str, ...] = ()
     silences_version: int = -1
-    inhibited_by: list[str] = field(default_factory=list)
-    muted_by: list[str] = field(default_factory=list)
+    inhibited_by: tuple[str, ...] = ()
+    muted_by: tuple[str, ...] = ()
 
     def _recompute(self) -> None:
         if self.silenced_by or self.inhibited_by or self.muted_by:
@@ -47,19 +49,19 @@ class Marker:
 
     def set_silenced(self, fp: int, version: int, active: list[str], pending: list[str]) -> None:
         s = self._get(fp)
-        s.silenced_by = active
-        s.pending_silences = pending
+        s.silenced_by = tuple(active)
+        s.pending_silences = tuple(pending)
         s.silences_version = version
         s._recompute()
 
     def set_inhibited(self, fp: int, ids: list[str]) -> None:
         s = self._get(fp)
-        s.inhibited_by = ids
+        s.inhibited_by = tuple(ids)
         s._recompute()
 
     def set_muted(self, fp: int, intervals: list[str]) -> None:
         s = self._get(fp)
-        s.muted_by = intervals
+        s.muted_by = tuple(intervals)
         s._recompute()
 
     def delete(self, fp: int) -> None:

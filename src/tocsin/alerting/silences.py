@@ -198,7 +198,7 @@ class Silencer:
         status = self._marker.status(fp)
         version = self._silences.version
         if status.silences_version == version:
-            known = status.silenced_by + status.pending_silences
+            known = [*status.silenced_by, *status.pending_silences]
             if not known:
                 return False
             sils = self._silences.query(

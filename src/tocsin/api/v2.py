@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
 import re2  # type: ignore[import-untyped]
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from tocsin.alerting.dispatch import alert_sort_key
-from tocsin.alerting.marker import AlertState
+from tocsin.alerting.marker import AlertState, AlertStatus
 from tocsin.alerting.silences import SilenceError, SilenceNotFound, silence_matches_filter
 from tocsin.api import schema
 from tocsin.api.codec import (
@@ -93,6 +93,25 @@ def _receiver_filter(request: Request) -> Callable[[str], bool] | None:
     except re2.error as exc:
         raise ValueError(f"failed to parse receiver param: {exc}") from None
     return lambda name: rx.search(name) is not None
+
+
+async def _json_array(
+    selected: list[tuple[Alert, list[str]]], statuses: list[AlertStatus]
+) -> AsyncIterator[bytes]:
+    """Encode alerts in chunks: a full listing of tens of thousands of alerts never exists as one object tree.
+
+    Statuses are taken before streaming starts, so the answer is one consistent snapshot.
+    """
+    yield b"["
+    chunk: list[bytes] = []
+    for i, ((a, receivers), status) in enumerate(zip(selected, statuses, strict=True)):
+        chunk.append(orjson.dumps(gettable_alert(a, status, receivers)))
+        if len(chunk) == 500:
+            yield (b"," if i >= 500 else b"") + b",".join(chunk)
+            chunk = []
+    if chunk:
+        yield (b"," if len(selected) > len(chunk) else b"") + b",".join(chunk)
+    yield b"]"
 
 
 def too_large(core: Tocsin) -> tuple[int, bytes]:
@@ -191,16 +210,16 @@ def build_router(core: Tocsin) -> APIRouter:
         except (MatcherError, ValueError) as exc:
             return error_response(str(exc))
         keep = alert_filter(matchers, silenced, inhibited, active)
-        out = []
+        selected: list[tuple[Alert, list[str]]] = []
         for a in core.store.all():
             receivers = [r.receiver for r in core.dispatcher.routes_for(a)]
             if rfilter is not None and not any(rfilter(r) for r in receivers):
                 continue
-            if not keep(a):
-                continue
-            out.append(gettable_alert(a, core.marker.status(a.fingerprint), receivers))
-        out.sort(key=lambda x: x["fingerprint"])
-        return json_response(out)
+            if keep(a):
+                selected.append((a, receivers))
+        selected.sort(key=lambda x: x[0].fingerprint)
+        statuses = [core.marker.status(a.fingerprint) for a, _ in selected]
+        return StreamingResponse(_json_array(selected, statuses), media_type="application/json")
 
     @router.post(
         "/alerts",

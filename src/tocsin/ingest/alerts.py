@@ -10,6 +10,7 @@ decoding, validation, sorting and fingerprinting, and all sightings of an alert 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from tocsin.model.alert import Alert
 from tocsin.model.labels import fingerprint_of_sorted, is_valid_label_name
 
 _GO_ZERO_YEAR = 1
+intern = sys.intern
 _EMPTY: dict[str, str] = {}
 
 
@@ -76,11 +78,10 @@ _Labels = tuple[dict[str, str], int] | str
 
 
 class LabelSetCache:
-    """Raw JSON of a label (or annotation) object -> its validated form; bounded, cleared when full."""
+    """Raw JSON of a label object -> its validated form and fingerprint; bounded, cleared when full."""
 
     def __init__(self, max_size: int = 200_000) -> None:
         self._labels: dict[bytes, _Labels] = {}
-        self._annotations: dict[bytes, dict[str, str] | str] = {}
         self._max = max_size
 
     def labels(self, raw: bytes) -> _Labels:
@@ -95,7 +96,8 @@ class LabelSetCache:
         except UnicodeDecodeError:
             result = "labels: not valid UTF-8"
         else:
-            labels = {k: v for k, v in (decoded or _EMPTY).items() if v != ""}
+            # Interned: label names and common values (job, severity, ...) repeat across thousands of alerts.
+            labels = {intern(k): intern(v) for k, v in (decoded or _EMPTY).items() if v != ""}
             problem = _label_problem("label", labels)
             if problem is None and not labels:
                 problem = "at least one label pair required"
@@ -105,25 +107,20 @@ class LabelSetCache:
         self._labels[raw] = result
         return result
 
-    def annotations(self, raw: bytes) -> dict[str, str] | str:
-        hit = self._annotations.get(raw)
-        if hit is not None:
-            return hit
-        result: dict[str, str] | str
-        try:
-            decoded = _label_map_decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            result = f"annotations: {exc}"
-        except UnicodeDecodeError:
-            result = "annotations: not valid UTF-8"
-        else:
-            annotations = dict(decoded) if decoded else {}  # a fresh dict: null must not share one
-            problem = _label_problem("annotation", annotations)
-            result = problem if problem is not None else annotations
-        if len(self._annotations) >= self._max:
-            self._annotations.clear()
-        self._annotations[raw] = result
-        return result
+
+
+def decode_annotations(raw: bytes) -> dict[str, str] | str:
+    """Annotations are decoded per sighting, not cached: they often differ per alert (values, timestamps), and a
+    cache would hold a second copy of each."""
+    try:
+        decoded = _label_map_decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        return f"annotations: {exc}"
+    except UnicodeDecodeError:
+        return "annotations: not valid UTF-8"
+    annotations = decoded if decoded else {}  # msgspec returns a fresh dict; null gets a new empty one
+    problem = _label_problem("annotation", annotations)
+    return problem if problem is not None else annotations
 
 
 def normalise_alerts(
@@ -151,7 +148,7 @@ def normalise_alerts(
         else:
             resolved += 1
         checked = cache.labels(bytes(p.labels))
-        annotations = cache.annotations(bytes(p.annotations))
+        annotations = decode_annotations(bytes(p.annotations))
         problem: str | None = None
         if isinstance(checked, str):
             problem = checked

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -21,6 +21,22 @@ from tocsin.storage.repository import NflogKey
 from tocsin.storage.timeconv import from_micros, from_micros_opt, to_micros, to_micros_opt
 
 _CHUNK = 500
+_ROW_CHUNK = 2000
+
+
+def _alert_row(a: Alert) -> tuple[Any, ...]:
+    """Columns of `schema.alerts`, in table order."""
+    return (
+        a.tenant,
+        f"{a.fingerprint:016x}",
+        orjson.dumps(a.labels).decode(),
+        orjson.dumps(a.annotations).decode(),
+        to_micros(a.starts_at),
+        to_micros_opt(a.ends_at),
+        to_micros(a.updated_at),
+        a.generator_url,
+        a.timeout,
+    )
 
 
 def sqlite_url_for_dir(storage_path: str) -> str:
@@ -67,24 +83,7 @@ class SqlRepository:
     # -- alerts -------------------------------------------------------------------------------------------
 
     async def upsert_alerts(self, alerts: Sequence[Alert]) -> None:
-        if not alerts:
-            return
-        dumps = orjson.dumps
-        rows = [
-            (
-                a.tenant,
-                f"{a.fingerprint:016x}",
-                dumps(a.labels).decode(),
-                dumps(a.annotations).decode(),
-                to_micros(a.starts_at),
-                to_micros_opt(a.ends_at),
-                to_micros(a.updated_at),
-                a.generator_url,
-                a.timeout,
-            )
-            for a in alerts
-        ]
-        await self._upsert_rows(schema.alerts, rows, ["tenant_id", "fingerprint"])
+        await self._upsert_rows(schema.alerts, alerts, _alert_row, ["tenant_id", "fingerprint"])
 
     async def delete_alerts(self, keys: Sequence[tuple[str, int]]) -> None:
         t = schema.alerts
@@ -205,13 +204,16 @@ class SqlRepository:
             for i in range(0, len(rows), _CHUNK):
                 await conn.execute(stmt, rows[i : i + _CHUNK])
 
-    async def _upsert_rows(self, table: Any, rows: list[tuple[Any, ...]], keys: list[str]) -> None:
-        """Bulk upsert of positional rows (in column order) straight through the driver.
+    async def _upsert_rows(
+        self, table: Any, items: Sequence[Any], to_row: Callable[[Any], tuple[Any, ...]], keys: list[str]
+    ) -> None:
+        """Bulk upsert straight through the driver, rows built chunk by chunk.
 
         The ingestion hot path writes tens of thousands of rows a second; handing the driver plain tuples with a
-        statement compiled once avoids SQLAlchemy's per-row parameter processing.
+        statement compiled once avoids SQLAlchemy's per-row parameter processing, and building the rows per
+        chunk keeps the memory peak of a large group commit small.
         """
-        if not rows:
+        if not items:
             return
         sql = self._upsert_sql.get(table.name)
         if sql is None:
@@ -224,8 +226,8 @@ class SqlRepository:
                 raise RuntimeError(f"unexpected parameter order for {table.name}: {compiled.positiontup}")
             sql = self._upsert_sql[table.name] = compiled.string
         async with self._engine.begin() as conn:
-            for i in range(0, len(rows), _CHUNK * 10):
-                await conn.exec_driver_sql(sql, rows[i : i + _CHUNK * 10])
+            for i in range(0, len(items), _ROW_CHUNK):
+                await conn.exec_driver_sql(sql, [to_row(x) for x in items[i : i + _ROW_CHUNK]])
 
     async def _delete(self, table: Any, cols: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> None:
         if not keys:

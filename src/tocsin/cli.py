@@ -9,7 +9,7 @@ import typer
 
 from tocsin.model.duration import parse_duration
 
-_GROUPS = ("ml",)
+_GROUPS = ("ml", "template")
 _LOCAL_COMMANDS = ("serve", "check")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Tocsin alerting engine.")
@@ -126,6 +126,10 @@ def _register(command: str | None) -> None:
         from tocsin.ml.commands import ml_app
 
         app.add_typer(ml_app, name="ml", help="Anomaly detection and forecasting tools.")
+    if command in (None, "template"):
+        from tocsin.notify.template.commands import template_app
+
+        app.add_typer(template_app, name="template", help="Notification template tools (like amtool's).")
 
 
 def main() -> None:

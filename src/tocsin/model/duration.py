@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tocsin.model.gostrings import go_quote
+
 __all__ = ["DurationError", "format_duration", "format_go_duration", "parse_duration", "parse_go_duration"]
 
 _MS_PER = {
@@ -42,14 +44,14 @@ def parse_duration_ms(text: str) -> int:
         raise DurationError("empty duration string")
     m = _DURATION_RE.fullmatch(text)
     if m is None:
-        raise DurationError(f"not a valid duration string: {_go_quote(text)}")
+        raise DurationError(f"not a valid duration string: {go_quote(text)}")
     total = 0
     for unit, mult in _MS_PER.items():
         digits = m.group(unit)
         if digits:
             total += int(digits) * mult
     if total > _MAX_MS:
-        raise DurationError(f"duration out of range: {_go_quote(text)}")
+        raise DurationError(f"duration out of range: {go_quote(text)}")
     return total
 
 
@@ -85,12 +87,6 @@ def format_duration(seconds: float) -> str:
     return format_duration_ms(round(seconds * 1000))
 
 
-def _go_quote(text: str) -> str:
-    """Quote like Go's %q so error messages read the same as Alertmanager's."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
 _GO_UNITS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -118,17 +114,17 @@ def parse_go_duration(text: str) -> float:
     if text == "0":
         return 0.0
     if text == "":
-        raise DurationError(f"invalid duration {_go_quote(original)}")
+        raise DurationError(f"invalid duration {go_quote(original)}")
     total = 0.0
     pos = 0
     while pos < len(text):
         m = _GO_PART_RE.match(text, pos)
         if m is None or m.group(1) in ("", "."):
-            raise DurationError(f"invalid duration {_go_quote(original)}")
+            raise DurationError(f"invalid duration {go_quote(original)}")
         total += float(m.group(1)) * _GO_UNITS[m.group(2)]
         pos = m.end()
     if total > (2**63 - 1) / 1e9:
-        raise DurationError(f"invalid duration {_go_quote(original)}: out of range")
+        raise DurationError(f"invalid duration {go_quote(original)}: out of range")
     return sign * total
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from tocsin.model.gostrings import go_quote
+
 LabelSet = Mapping[str, str]
 
 _FNV_OFFSET = 14695981039346656037
@@ -79,39 +81,6 @@ def is_valid_label_name(name: str) -> bool:
     if len(_valid_names) < 100_000:
         _valid_names.add(name)
     return True
-
-
-def go_quote(value: str) -> str:
-    """Go's %q for a string: double quotes with Go escapes, non-printable runes as \\x/\\u escapes."""
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\v":
-            out.append("\\v")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif not ch.isprintable() and code > 0x7F:
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def labels_to_string(labels: LabelSet) -> str:

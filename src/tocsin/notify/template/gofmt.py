@@ -11,42 +11,10 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tocsin.model.gostrings import escape_rune, go_quote
 from tocsin.notify.template.gotypes import GoStruct, go_type_of, kind
 
-
-def go_quote(s: str, ascii_only: bool = False) -> str:
-    """strconv.Quote."""
-    out = ['"']
-    for c in s:
-        cp = ord(c)
-        if c == '"':
-            out.append('\\"')
-        elif c == "\\":
-            out.append("\\\\")
-        elif (cp < 0x80 and c.isprintable()) or (
-            cp >= 0x80 and c.isprintable() and not ascii_only and not 0xD800 <= cp < 0xE000
-        ):
-            out.append(c)
-        else:
-            out.append(_escape_rune(c, '"'))
-    out.append('"')
-    return "".join(out)
-
-
-_ESC = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def _escape_rune(c: str, quote: str) -> str:
-    if c in _ESC:
-        return _ESC[c]
-    cp = ord(c)
-    if cp < 0x20 or cp == 0x7F:
-        return f"\\x{cp:02x}"
-    if 0xD800 <= cp < 0xE000:
-        return "\\ufffd"
-    if cp < 0x10000:
-        return f"\\u{cp:04x}"
-    return f"\\U{cp:08x}"
+__all__ = ["go_quote"]
 
 
 def quote_rune(cp: int, ascii_only: bool = False) -> str:
@@ -60,7 +28,7 @@ def quote_rune(cp: int, ascii_only: bool = False) -> str:
         return "'\\\\'"
     if c.isprintable() and (cp < 0x80 or not ascii_only):
         return f"'{c}'"
-    return "'" + _escape_rune(c, "'") + "'"
+    return "'" + escape_rune(c, "'") + "'"
 
 
 def can_backquote(s: str) -> bool:

@@ -60,9 +60,9 @@ class AggregationGroup:
         self._task: asyncio.Task[None] | None = None
         self.group_key = f"{route.key()}:{labels_to_string(labels)}"
 
-    def insert(self, alert: Alert) -> None:
+    def insert(self, alert: Alert, now: datetime) -> None:
         self.alerts[alert.fingerprint] = alert
-        if not self._has_flushed and alert.starts_at + self._group_wait < self._clock.now():
+        if not self._has_flushed and alert.starts_at + self._group_wait < now:
             self._deadline = self._clock.monotonic()
             self._wake.set()
 
@@ -186,18 +186,18 @@ class Dispatcher:
     def routes_for(self, alert: Alert) -> list[RouteNode]:
         return [route for route, _ in self._targets_for(alert)]
 
-    def process(self, alert: Alert) -> None:
+    def process(self, alert: Alert, now: datetime) -> None:
         """Alert-store listener: put the alert into the groups of every route it matches."""
         for route, key in self._targets_for(alert):
             group = self._groups.get(key)
             if group is not None:
-                group.insert(alert)
+                group.insert(alert, now)
                 continue
             group = AggregationGroup(
                 route.group_labels(alert.labels), route, self._clock, self._notify, self._external_url
             )
             self._groups[key] = group
-            group.insert(alert)
+            group.insert(alert, now)
             if self._running:
                 group.start()
             if self._metrics is not None:

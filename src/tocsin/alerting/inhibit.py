@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tocsin.alerting.marker import Marker
 from tocsin.model.alert import Alert
@@ -57,7 +58,7 @@ class Inhibitor:
         self._marker = marker
         self._clock = clock
 
-    def observe(self, alert: Alert) -> None:
+    def observe(self, alert: Alert, now: datetime | None = None) -> None:
         """Alert-store listener: remember alerts that can act as sources."""
         for r in self.rules:
             r.observe(alert)

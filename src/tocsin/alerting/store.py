@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from tocsin.alerting.marker import Marker
 from tocsin.alerting.periodic import Periodic
@@ -18,7 +19,8 @@ from tocsin.storage.writer import WriteBehind
 
 log = logging.getLogger(__name__)
 
-AlertListener = Callable[[Alert], None]
+# Listeners get the alert and the time it was put (one clock reading per batch, not per alert and listener).
+AlertListener = Callable[[Alert, datetime], None]
 
 
 class AlertStore:
@@ -55,7 +57,7 @@ class AlertStore:
             stored[alert.fingerprint] = alert
             changed.append(alert)
             for listener in listeners:
-                listener(alert)
+                listener(alert, now)
         if self._writer is not None and changed:
             self._writer.put_alerts(changed)
 
@@ -70,8 +72,9 @@ class AlertStore:
 
     def subscribe(self, listener: AlertListener) -> Callable[[], None]:
         """Feed `listener` every stored alert now and every future one; returns an unsubscribe function."""
+        now = self._clock.now()
         for a in list(self._alerts.values()):
-            listener(a)
+            listener(a, now)
         self._listeners.append(listener)
 
         def unsubscribe() -> None:

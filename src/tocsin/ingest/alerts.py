@@ -73,15 +73,28 @@ def _label_problem(kind: str, labels: dict[str, str]) -> str | None:
     return None
 
 
+def decode_annotations(raw: bytes) -> dict[str, str] | str:
+    try:
+        decoded = _label_map_decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        return f"annotations: {exc}"
+    except UnicodeDecodeError:
+        return "annotations: not valid UTF-8"
+    annotations = decoded if decoded else {}  # msgspec returns a fresh dict; null gets a new empty one
+    problem = _label_problem("annotation", annotations)
+    return problem if problem is not None else annotations
+
+
 # A validated label set: (labels without empty values, fingerprint) or the reason it is invalid.
 _Labels = tuple[dict[str, str], int] | str
 
 
 class LabelSetCache:
-    """Raw JSON of a label object -> its validated form and fingerprint; bounded, cleared when full."""
+    """Raw JSON of label (and annotation) objects -> their validated form; bounded, cleared when full."""
 
     def __init__(self, max_size: int = 200_000) -> None:
         self._labels: dict[bytes, _Labels] = {}
+        self._annotations: dict[bytes, dict[str, str] | str] = {}
         self._max = max_size
 
     def labels(self, raw: bytes) -> _Labels:
@@ -109,18 +122,15 @@ class LabelSetCache:
 
 
 
-def decode_annotations(raw: bytes) -> dict[str, str] | str:
-    """Annotations are decoded per sighting, not cached: they often differ per alert (values, timestamps), and a
-    cache would hold a second copy of each."""
-    try:
-        decoded = _label_map_decoder.decode(raw)
-    except msgspec.DecodeError as exc:
-        return f"annotations: {exc}"
-    except UnicodeDecodeError:
-        return "annotations: not valid UTF-8"
-    annotations = decoded if decoded else {}  # msgspec returns a fresh dict; null gets a new empty one
-    problem = _label_problem("annotation", annotations)
-    return problem if problem is not None else annotations
+    def annotations(self, raw: bytes) -> dict[str, str] | str:
+        """Validated annotations; re-sent alerts usually repeat them verbatim, so they are cached too."""
+        hit = self._annotations.get(raw)
+        if hit is None:
+            hit = decode_annotations(raw)
+            if len(self._annotations) >= self._max:
+                self._annotations.clear()
+            self._annotations[raw] = hit
+        return hit
 
 
 def normalise_alerts(
@@ -148,7 +158,7 @@ def normalise_alerts(
         else:
             resolved += 1
         checked = cache.labels(bytes(p.labels))
-        annotations = decode_annotations(bytes(p.annotations))
+        annotations = cache.annotations(bytes(p.annotations))
         problem: str | None = None
         if isinstance(checked, str):
             problem = checked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,25 +19,42 @@ from tocsin.model.silence import Silence
 from tocsin.storage import schema
 from tocsin.storage.migrate import upgrade_to_head
 from tocsin.storage.repository import NflogKey
-from tocsin.storage.timeconv import from_micros, from_micros_opt, to_micros, to_micros_opt
+from tocsin.storage.timeconv import from_micros, from_micros_opt, to_micros
 
 _CHUNK = 500
 _ROW_CHUNK = 2000
 
 
-def _alert_row(a: Alert) -> tuple[Any, ...]:
-    """Columns of `schema.alerts`, in table order."""
-    return (
-        a.tenant,
-        f"{a.fingerprint:016x}",
-        orjson.dumps(a.labels).decode(),
-        orjson.dumps(a.annotations).decode(),
-        to_micros(a.starts_at),
-        to_micros_opt(a.ends_at),
-        to_micros(a.updated_at),
-        a.generator_url,
-        a.timeout,
-    )
+def _alert_rows(alerts: Sequence[Alert]) -> list[tuple[Any, ...]]:
+    """Rows of `schema.alerts` (columns in table order).
+
+    Alerts of one request share their timestamp objects, so conversions are memoised by identity for the chunk.
+    """
+    micros: dict[int, int] = {}
+    keep: list[datetime] = []  # keeps the ids in `micros` valid while the chunk is built
+
+    def us(t: datetime) -> int:
+        v = micros.get(id(t))
+        if v is None:
+            v = micros[id(t)] = to_micros(t)
+            keep.append(t)
+        return v
+
+    dumps = orjson.dumps
+    return [
+        (
+            a.tenant,
+            f"{a.fingerprint:016x}",
+            dumps(a.labels).decode(),
+            dumps(a.annotations).decode(),
+            us(a.starts_at),
+            None if a.ends_at is None else us(a.ends_at),
+            us(a.updated_at),
+            a.generator_url,
+            a.timeout,
+        )
+        for a in alerts
+    ]
 
 
 def sqlite_url_for_dir(storage_path: str) -> str:
@@ -83,7 +101,7 @@ class SqlRepository:
     # -- alerts -------------------------------------------------------------------------------------------
 
     async def upsert_alerts(self, alerts: Sequence[Alert]) -> None:
-        await self._upsert_rows(schema.alerts, alerts, _alert_row, ["tenant_id", "fingerprint"])
+        await self._upsert_rows(schema.alerts, alerts, _alert_rows, ["tenant_id", "fingerprint"])
 
     async def delete_alerts(self, keys: Sequence[tuple[str, int]]) -> None:
         t = schema.alerts
@@ -205,7 +223,11 @@ class SqlRepository:
                 await conn.execute(stmt, rows[i : i + _CHUNK])
 
     async def _upsert_rows(
-        self, table: Any, items: Sequence[Any], to_row: Callable[[Any], tuple[Any, ...]], keys: list[str]
+        self,
+        table: Any,
+        items: Sequence[Any],
+        to_rows: Callable[[Sequence[Any]], list[tuple[Any, ...]]],
+        keys: list[str],
     ) -> None:
         """Bulk upsert straight through the driver, rows built chunk by chunk.
 
@@ -227,7 +249,7 @@ class SqlRepository:
             sql = self._upsert_sql[table.name] = compiled.string
         async with self._engine.begin() as conn:
             for i in range(0, len(items), _ROW_CHUNK):
-                await conn.exec_driver_sql(sql, [to_row(x) for x in items[i : i + _ROW_CHUNK]])
+                await conn.exec_driver_sql(sql, to_rows(items[i : i + _ROW_CHUNK]))
 
     async def _delete(self, table: Any, cols: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> None:
         if not keys:

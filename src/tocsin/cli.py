@@ -9,7 +9,7 @@ import typer
 
 from tocsin.model.duration import parse_duration
 
-_GROUPS = ("ml", "template")
+_GROUPS = ("ml", "template", "alert", "silence", "config")
 _LOCAL_COMMANDS = ("serve", "check")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Tocsin alerting engine.")
@@ -126,6 +126,12 @@ def _register(command: str | None) -> None:
         from tocsin.ml.commands import ml_app
 
         app.add_typer(ml_app, name="ml", help="Anomaly detection and forecasting tools.")
+    if command in (None, "alert", "silence", "config"):
+        from tocsin.api.commands import alert_app, config_app, silence_app
+
+        app.add_typer(alert_app, name="alert", help="Add and query alerts (like amtool alert).")
+        app.add_typer(silence_app, name="silence", help="Manage silences (like amtool silence).")
+        app.add_typer(config_app, name="config", help="Show the running configuration and routes.")
     if command in (None, "template"):
         from tocsin.notify.template.commands import template_app
 

@@ -131,7 +131,7 @@ def test_config_good_testdata_details() -> None:
     route = cfg.route
     assert route is not None
     first = route.routes[0]
-    assert first.matchers == [Matcher("service", MatchType.REGEX, "^(foo1|foo2|baz)$")]
+    assert first.matchers == [Matcher("service", MatchType.REGEX, "^(?:^(foo1|foo2|baz)$)$")]
     assert first.routes[0].matchers == [Matcher("severity", MatchType.EQUAL, "critical")]
 
 
@@ -244,13 +244,13 @@ inhibit_rules:
     route = cfg.route.routes[0]
     assert [str(m) for m in route.matchers] == [
         'app="api"',
-        'env=~"prod|stage"',
+        'env=~"^(?:prod|stage)$"',
         'team="db"',
         'tier!~"cache.*"',
         'zone="eu"',
     ]
     rule = cfg.inhibit_rules[0]
-    assert [str(m) for m in rule.source_matchers] == ['severity="critical"', 'alertname=~"Node.*"', 'cluster="a"']
+    assert [str(m) for m in rule.source_matchers] == ['severity="critical"', 'alertname=~"^(?:Node.*)$"', 'cluster="a"']
     assert [str(m) for m in rule.target_matchers] == ['severity=~"warning|info"']
 
 

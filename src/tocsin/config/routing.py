@@ -73,7 +73,9 @@ EqualMap = Annotated[dict[LabelName, str] | None, BeforeValidator(_equal_map)]
 
 def _legacy_matchers(match: dict[str, str] | None, match_re: dict[str, str] | None) -> list[Matcher]:
     out = [Matcher(k, MatchType.EQUAL, v) for k, v in sorted((match or {}).items())]
-    out += [Matcher(k, MatchType.REGEX, v) for k, v in sorted((match_re or {}).items())]
+    # Alertmanager builds these from the compiled regexp's String(), i.e. anchored as ^(?:v)$; the anchored text
+    # is part of the route key and so of every group key (webhook `groupKey`), and must match.
+    out += [Matcher(k, MatchType.REGEX, f"^(?:{v})$") for k, v in sorted((match_re or {}).items())]
     return out
 
 

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import httpx
 
 from tocsin.model.alert import Alert
+from tocsin.model.clock import Clock
 from tocsin.notify.context import NotifyContext
+
+if TYPE_CHECKING:
+    # Only for the annotation: the template engine is imported when a channel that renders templates is built,
+    # keeping it off `tocsin serve`'s start-up path.
+    from tocsin.notify.template import Templates
 
 
 class NotifyError(Exception):
@@ -40,3 +48,13 @@ class Integration:
 
     def __str__(self) -> str:
         return f"{self.name}[{self.index}]"
+
+
+@dataclass
+class NotifierDeps:
+    """What every channel may need, handed in by the registry (no module-level clients or singletons)."""
+
+    http: httpx.AsyncClient
+    templates: Templates
+    clock: Clock
+    external_url: str = ""

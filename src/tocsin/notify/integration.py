@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 
 
 class NotifyError(Exception):
-    def __init__(self, message: str, retry: bool) -> None:
+    """A failed send. `retry` says whether trying again can help; `retry_after` is the service's own wait
+    (HTTP 429/503 Retry-After), which the pipeline honours instead of its backoff when it is longer."""
+
+    def __init__(self, message: str, retry: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry = retry
+        self.retry_after = retry_after
 
 
 class Notifier(Protocol):

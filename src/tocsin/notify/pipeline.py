@@ -159,6 +159,8 @@ class ReceiverPipeline:
                            "err": last_err},
                 )
                 wait = backoff.next()
+                if isinstance(exc, NotifyError) and exc.retry_after is not None:
+                    wait = max(wait, exc.retry_after)
                 if self._clock.monotonic() + wait >= ctx.deadline:
                     break
                 await self._clock.sleep(wait)

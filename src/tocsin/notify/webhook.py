@@ -10,6 +10,7 @@ import orjson
 
 from tocsin.model.alert import Alert
 from tocsin.notify.context import NotifyContext
+from tocsin.notify.http import send
 from tocsin.notify.integration import NotifyError
 from tocsin.notify.payload import template_data
 
@@ -49,25 +50,19 @@ class WebhookNotifier:
         data["version"] = "4"
         data["groupKey"] = ctx.group_key
         data["truncatedAlerts"] = truncated
-        body = orjson.dumps(data)
-        timeout = self._timeout or None
         try:
-            resp = await self._client.post(
-                self._target(),
-                content=body,
-                headers={"Content-Type": "application/json"},
-                timeout=httpx.Timeout(timeout) if timeout else httpx.Timeout(None),
-            )
-        except httpx.HTTPError as exc:
-            # Never echo the URL: webhook URLs often carry secrets.
-            raise NotifyError(f"webhook request failed: {type(exc).__name__}", retry=True) from None
+            url = self._target()
         except OSError as exc:
             raise NotifyError(f"webhook url_file unreadable: {exc.strerror}", retry=False) from None
-        if 200 <= resp.status_code < 300:
-            return
-        snippet = resp.text[:200]
-        retry = resp.status_code >= 500 or resp.status_code in (408, 429)
-        raise NotifyError(f"unexpected status code {resp.status_code}: {snippet}", retry=retry)
+        await send(
+            self._client,
+            "webhook",
+            "POST",
+            url,
+            content=orjson.dumps(data),
+            headers={"Content-Type": "application/json"},
+            timeout=self._timeout or None,
+        )
 
     async def close(self) -> None:
         if self._own_client:

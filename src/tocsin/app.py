@@ -15,7 +15,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -31,12 +31,16 @@ from tocsin.alerting.timeinterval import TimeInterval
 from tocsin.config import Config, ConfigError, load_config_file
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
+from tocsin.notify.integration import NotifierDeps
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
 from tocsin.notify.registry import build_integrations
 from tocsin.notify.webhook import USER_AGENT
 from tocsin.storage.sql import SqlRepository, sqlite_url_for_dir
 from tocsin.storage.writer import WriteBehind
 from tocsin.telemetry.metrics import Metrics
+
+if TYPE_CHECKING:
+    from tocsin.notify.template import Templates
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +203,14 @@ class Tocsin:
         self.inhibitor = Inhibitor(rules, self.marker, self.clock)
         receivers = {}
         n_integrations = 0
+        def templates() -> Templates:
+            from tocsin.notify.template import Templates
+
+            return Templates.from_globs(list(config.templates), clock=self.clock)
+
+        deps = NotifierDeps(self._http, templates, self.clock, self.external_url)
         for r in config.receivers:
-            integrations = build_integrations(r, self._http)
+            integrations = build_integrations(r, deps)
             n_integrations += len(integrations)
             receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.clock, self.metrics)
         self.pipeline = Pipeline(receivers, self.inhibitor, self.silencer, self._interval_active, self.marker)

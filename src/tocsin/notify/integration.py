@@ -8,7 +8,7 @@ module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,11 +54,27 @@ class Integration:
         return f"{self.name}[{self.index}]"
 
 
-@dataclass
 class NotifierDeps:
-    """What every channel may need, handed in by the registry (no module-level clients or singletons)."""
+    """What every channel may need, handed in by the registry (no module-level clients or singletons).
 
-    http: httpx.AsyncClient
-    templates: Templates
-    clock: Clock
-    external_url: str = ""
+    `templates` may be given as a factory: it is then built on first use, so configurations whose channels
+    render no templates (webhooks) never load the template engine.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        templates: Templates | Callable[[], Templates],
+        clock: Clock,
+        external_url: str = "",
+    ) -> None:
+        self.http = http
+        self.clock = clock
+        self.external_url = external_url
+        self._templates = templates
+
+    @property
+    def templates(self) -> Templates:
+        if callable(self._templates):
+            self._templates = self._templates()
+        return self._templates

@@ -1,41 +1,41 @@
 """Builds a receiver's integrations from its configuration.
 
-Channels other than the webhook arrive with the notifications issue; until then a configured channel of another
-type fails loudly on every send (logged, counted in alertmanager_notifications_failed_total) instead of being
-dropped in silence.
+Each channel lives in its own module exposing `build(cfg, deps) -> Notifier`; modules are imported only when a
+receiver uses them (start-up stays fast, and a webhook-only configuration never loads the template engine). A
+configured channel that has no module yet fails loudly on every send (logged, counted in
+alertmanager_notifications_failed_total) instead of being dropped in silence.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from tocsin.model.alert import Alert
 from tocsin.notify.context import NotifyContext
-from tocsin.notify.integration import Integration, NotifyError
-from tocsin.notify.webhook import WebhookNotifier
+from tocsin.notify.integration import Integration, NotifierDeps, NotifyError
 
-INTEGRATION_FIELDS = {
-    "webhook_configs": "webhook",
-    "email_configs": "email",
-    "pagerduty_configs": "pagerduty",
-    "slack_configs": "slack",
-    "opsgenie_configs": "opsgenie",
-    "wechat_configs": "wechat",
-    "pushover_configs": "pushover",
-    "victorops_configs": "victorops",
-    "sns_configs": "sns",
-    "telegram_configs": "telegram",
-    "webex_configs": "webex",
-    "discord_configs": "discord",
-    "msteams_configs": "msteams",
-    "msteamsv2_configs": "msteamsv2",
-    "jira_configs": "jira",
-    "rocketchat_configs": "rocketchat",
-    "incidentio_configs": "incidentio",
-    "mattermost_configs": "mattermost",
+# receiver field -> (integration name, module implementing `build`, or None while the channel is missing)
+INTEGRATIONS: dict[str, tuple[str, str | None]] = {
+    "webhook_configs": ("webhook", "tocsin.notify.webhook"),
+    "email_configs": ("email", None),
+    "pagerduty_configs": ("pagerduty", None),
+    "slack_configs": ("slack", None),
+    "opsgenie_configs": ("opsgenie", None),
+    "wechat_configs": ("wechat", None),
+    "pushover_configs": ("pushover", None),
+    "victorops_configs": ("victorops", None),
+    "sns_configs": ("sns", None),
+    "telegram_configs": ("telegram", None),
+    "webex_configs": ("webex", None),
+    "discord_configs": ("discord", None),
+    "msteams_configs": ("msteams", None),
+    "msteamsv2_configs": ("msteamsv2", None),
+    "jira_configs": ("jira", None),
+    "rocketchat_configs": ("rocketchat", None),
+    "incidentio_configs": ("incidentio", None),
+    "mattermost_configs": ("mattermost", None),
 }
 
 
@@ -50,36 +50,25 @@ class NotYetSupportedNotifier:
         return None
 
 
-def _seconds(value: Any) -> float:
-    if value is None:
-        return 0.0
-    if hasattr(value, "total_seconds"):
-        return float(value.total_seconds())
-    return float(value)
+def unsupported_integrations(receivers: Sequence[Any]) -> list[str]:
+    """`receiver/kind[index]` of every configured integration without an implementation (for `tocsin check`)."""
+    out = []
+    for r in receivers:
+        for field, (kind, module) in INTEGRATIONS.items():
+            if module is None:
+                out += [f"{r.name}/{kind}[{i}]" for i in range(len(getattr(r, field, None) or []))]
+    return out
 
 
-def _secret(value: Any) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "get_secret_value"):
-        return str(value.get_secret_value())
-    return str(value)
-
-
-def build_integrations(receiver: Any, client: httpx.AsyncClient) -> list[Integration]:
+def build_integrations(receiver: Any, deps: NotifierDeps) -> list[Integration]:
     out: list[Integration] = []
-    for field, kind in INTEGRATION_FIELDS.items():
+    for field, (kind, module) in INTEGRATIONS.items():
         for idx, cfg in enumerate(getattr(receiver, field, None) or []):
             send_resolved = bool(getattr(cfg, "send_resolved", False))
-            if kind == "webhook":
-                notifier: Any = WebhookNotifier(
-                    url=_secret(cfg.url),
-                    url_file=getattr(cfg, "url_file", None),
-                    max_alerts=int(getattr(cfg, "max_alerts", 0) or 0),
-                    timeout=_seconds(getattr(cfg, "timeout", 0)),
-                    client=client,
-                )
-            else:
+            notifier: Any
+            if module is None:
                 notifier = NotYetSupportedNotifier(kind)
+            else:
+                notifier = importlib.import_module(module).build(cfg, deps)
             out.append(Integration(kind, idx, receiver.name, send_resolved, notifier))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -11,7 +12,7 @@ import orjson
 from tocsin.model.alert import Alert
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.http import send
-from tocsin.notify.integration import NotifyError
+from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.payload import template_data
 
 USER_AGENT = "Tocsin/0.1 (Alertmanager-compatible)"
@@ -67,3 +68,14 @@ class WebhookNotifier:
     async def close(self) -> None:
         if self._own_client:
             await self._client.aclose()
+
+
+def build(cfg: Any, deps: NotifierDeps) -> WebhookNotifier:
+    url = cfg.url.get_secret_value() if cfg.url is not None and hasattr(cfg.url, "get_secret_value") else cfg.url
+    return WebhookNotifier(
+        url=url or None,
+        url_file=getattr(cfg, "url_file", None),
+        max_alerts=int(getattr(cfg, "max_alerts", 0) or 0),
+        timeout=float(getattr(cfg, "timeout", 0) or 0),
+        client=deps.http,
+    )

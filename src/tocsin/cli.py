@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -117,7 +118,23 @@ def check(files: list[Path] = typer.Argument(..., help="Configuration files to v
     """Validate configuration files; prints every problem with file:line and exits non-zero on any."""
     from tocsin.config.commands import check as run_check
 
-    raise typer.Exit(run_check(files))
+    raise typer.Exit(run_check(files, extra_checks=_runtime_checks))
+
+
+def _runtime_checks(config: Any) -> list[str]:
+    """What only the running parts can judge: templates parse, every configured channel is implemented."""
+    from tocsin.notify.registry import unsupported_integrations
+    from tocsin.notify.template import TemplateError, Templates
+
+    problems = [
+        f"receivers: {where}: this integration type is not implemented in Tocsin yet (notifications to it would fail)"
+        for where in unsupported_integrations(config.receivers)
+    ]
+    try:
+        Templates.from_globs(list(config.templates))
+    except TemplateError as exc:
+        problems.append(f"templates: {exc}")
+    return problems
 
 
 def _register(command: str | None) -> None:
@@ -145,3 +162,7 @@ def main() -> None:
         command = args[0]
     _register(command)
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -207,3 +207,24 @@ def test_check_alertmanager_testdata_verdicts_match_amtool() -> None:
         except ConfigError:
             ours = False
         assert ours == verdicts[str(file)], file.name
+
+
+def test_check_reports_unimplemented_channels_and_broken_templates(tmp_path: Path) -> None:
+    """`tocsin check` (the CLI) adds runtime checks: a channel without an implementation is never silently dropped."""
+    import subprocess
+    import sys
+
+    (tmp_path / "bad.tmpl").write_text('{{ define "x" }}{{ .Foo ')
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(
+        "route: {receiver: s}\n"
+        "receivers:\n"
+        "- name: s\n"
+        "  wechat_configs: [{api_secret: x, corp_id: y, to_user: z}]\n"
+        f"templates: ['{tmp_path}/*.tmpl']\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1
+    assert "unclosed action" in proc.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -20,8 +21,18 @@ from tocsin.config.yamlsource import parse_yaml
 __all__ = ["check", "template_warnings"]
 
 
-def check(files: list[Path], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Check each file; return 0 when all are valid, 1 otherwise (2 when no file was given)."""
+def check(
+    files: list[Path],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    extra_checks: Callable[[Config], list[str]] | None = None,
+) -> int:
+    """Check each file; return 0 when all are valid, 1 otherwise (2 when no file was given).
+
+    `extra_checks` lets the caller add checks that need other packages (templates, channel implementations);
+    each string it returns is reported as an error of that file.
+    """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     if not files:
@@ -36,6 +47,14 @@ def check(files: list[Path], *, stdout: TextIO | None = None, stderr: TextIO | N
             print(f"Checking '{file}'  FAILED: {len(exc.problems)} problem(s)", file=out)
             for problem in exc.problems:
                 print(str(problem), file=err)
+            print(file=out)
+            continue
+        problems = extra_checks(config) if extra_checks is not None else []
+        if problems:
+            failed += 1
+            print(f"Checking '{file}'  FAILED: {len(problems)} problem(s)", file=out)
+            for message in problems:
+                print(f"{file}: {message}", file=err)
             print(file=out)
             continue
         print(f"Checking '{file}'  SUCCESS", file=out)

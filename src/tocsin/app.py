@@ -81,6 +81,8 @@ class Tocsin:
         self.marker = Marker()
         self.label_sets = LabelSetCache()
         self.max_request_bytes = opts.max_request_bytes
+        # How long an API write waits for the database before answering 503 (the change stays queued).
+        self.write_timeout = 10.0
         self.external_url = (opts.external_url or default_external_url(opts.listen_address)).rstrip("/")
         self.repo: SqlRepository | None = None
         self.writer: WriteBehind | None = None

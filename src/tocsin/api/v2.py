@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,27 @@ async def _json_array(
     yield b"]"
 
 
+STORAGE_SLOW = (
+    "accepted, but the database did not confirm the write in time; the change is kept in memory and retried, "
+    "and is applied to what the API shows"
+)
+
+
+async def durable(core: Tocsin) -> bool:
+    """Wait until everything queued so far is committed; False when the database is too slow or down.
+
+    The change itself is already applied in memory and stays queued for writing, so a 503 here never loses it;
+    it tells the client that durability is not yet confirmed (Prometheus re-sends on its next evaluation).
+    """
+    if core.writer is None:
+        return True
+    try:
+        await asyncio.wait_for(core.writer.flushed(), timeout=core.write_timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
 def too_large(core: Tocsin) -> tuple[int, bytes]:
     return 413, orjson.dumps({"code": 413, "message": f"request body larger than {core.max_request_bytes} bytes"})
 
@@ -145,8 +167,8 @@ async def ingest_alerts(core: Tocsin, body: bytes) -> tuple[int, bytes]:
         m.alerts_invalid.labels("v2").inc(len(result.errors))
     if result.valid:
         core.store.put(result.valid)
-        if core.writer is not None:
-            await core.writer.flushed()
+        if not await durable(core):
+            return 503, orjson.dumps(STORAGE_SLOW)
     if result.errors:
         accepted = f"accepted {len(result.valid)} of {len(posted)} alerts; rejected "
         return 400, orjson.dumps(accepted + "; ".join(result.errors))
@@ -322,8 +344,8 @@ def build_router(core: Tocsin) -> APIRouter:
             return error_response("not found", 404)
         except SilenceError as exc:
             return error_response(str(exc))
-        if core.writer is not None:
-            await core.writer.flushed()
+        if not await durable(core):
+            return error_response(STORAGE_SLOW, 503)
         return json_response({"silenceID": sid})
 
     @router.get("/silence/{silence_id}", responses=schema.responses(schema.GettableSilence, (404, 422)))
@@ -346,8 +368,8 @@ def build_router(core: Tocsin) -> APIRouter:
             return Response(status_code=404)
         except SilenceError as exc:
             return error_response(str(exc), 500)
-        if core.writer is not None:
-            await core.writer.flushed()
+        if not await durable(core):
+            return error_response(STORAGE_SLOW, 503)
         return Response(status_code=200)
 
     return router

@@ -106,12 +106,3 @@ def test_arbitrary_bytes_never_crash(body: bytes) -> None:
         return
     normalise_alerts(posted, NOW, 300, LabelSetCache())
 
-
-def test_openapi_request_schemas_are_self_contained() -> None:
-    import json
-
-    from tocsin.api import schema
-
-    for model in (list[schema.PostableAlert], schema.PostableSilence):
-        body = schema.request_body(model)["requestBody"]["content"]["application/json"]["schema"]
-        assert "$ref" not in json.dumps(body)

@@ -6,6 +6,7 @@ error; `send()` keeps URLs out of its errors, and this module never formats the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ DEFAULT_API_URL = "https://api.telegram.org"
 # Bot API limit for a message's text after entity parsing; Alertmanager cuts at the same number of runes.
 MAX_MESSAGE_CHARS = 4096
 _MARKER = "…"
+# Telegram's 429 answers carry the wait in the body ({"parameters": {"retry_after": N}}), not in a Retry-After
+# header; send() quotes the start of the body in its error, which is where this finds it.
+_BODY_RETRY_AFTER = re.compile(r'"retry_after"\s*:\s*(\d+)')
 
 
 def truncate_chars(text: str, limit: int) -> str:
@@ -47,13 +51,17 @@ class TelegramNotifier:
         try:
             return int(raw)
         except ValueError:
-            raise NotifyError(f"telegram: chat_id_file {path!r} does not hold an integer chat id", retry=False) from None
+            raise NotifyError(
+                f"telegram: chat_id_file {path!r} does not hold an integer chat id", retry=False
+            ) from None
 
     def payload(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> dict[str, Any]:
         cfg = self._cfg
         renderer = Renderer(self._deps.templates, notification_data(ctx, alerts))
         # HTML parse mode needs the template output escaped like html/template does; the other modes do not.
-        text = renderer.html("message", cfg.message) if cfg.parse_mode == "HTML" else renderer.text("message", cfg.message)
+        text = (
+            renderer.html("message", cfg.message) if cfg.parse_mode == "HTML" else renderer.text("message", cfg.message)
+        )
         if renderer.error:
             raise NotifyError(f"telegram: {renderer.error}", retry=False)
         body: dict[str, Any] = {
@@ -73,14 +81,20 @@ class TelegramNotifier:
         token = secret_value(self._cfg.bot_token, self._cfg.bot_token_file, what="telegram bot_token")
         if not token:
             raise NotifyError("telegram: no bot_token or bot_token_file configured", retry=False)
-        resp = await send(
-            self._deps.http,
-            "telegram",
-            "POST",
-            f"{self._base}/bot{token}/sendMessage",
-            json=body,
-            timeout=self._cfg.timeout or None,
-        )
+        try:
+            resp = await send(
+                self._deps.http,
+                "telegram",
+                "POST",
+                f"{self._base}/bot{token}/sendMessage",
+                json=body,
+                timeout=self._cfg.timeout or None,
+            )
+        except NotifyError as err:
+            found = _BODY_RETRY_AFTER.search(str(err)) if err.retry and err.retry_after is None else None
+            if found:
+                err.retry_after = float(found.group(1))
+            raise
         # The Bot API reports some failures as {"ok": false} with a 200; treat those as permanent.
         try:
             answer = resp.json()

@@ -1,0 +1,34 @@
+"""Every channel the registry names exists and builds from its configuration model."""
+
+from __future__ import annotations
+
+import importlib
+
+import httpx
+import pytest
+
+from tocsin.config import load_config_text
+from tocsin.model.clock import FakeClock
+from tocsin.notify.integration import NotifierDeps
+from tocsin.notify.registry import INTEGRATIONS, NotYetSupportedNotifier, build_integrations
+
+
+@pytest.mark.parametrize(("field", "entry"), sorted(INTEGRATIONS.items()))
+def test_registered_modules_expose_build(field: str, entry: tuple[str, str | None]) -> None:
+    _, module = entry
+    if module is not None:
+        assert callable(importlib.import_module(module).build)
+
+
+async def test_webhook_only_config_builds_without_templates() -> None:
+    cfg = load_config_text(
+        "route: {receiver: r}\nreceivers:\n- name: r\n  webhook_configs: [{url: 'http://127.0.0.1:9/'}]\n"
+    )
+
+    def no_templates() -> object:
+        raise AssertionError("a webhook must not load the template engine")
+
+    async with httpx.AsyncClient() as http:
+        deps = NotifierDeps(http, no_templates, FakeClock())  # type: ignore[arg-type]
+        (integ,) = build_integrations(cfg.receivers[0], deps)
+    assert integ.name == "webhook" and not isinstance(integ.notifier, NotYetSupportedNotifier)

@@ -32,3 +32,12 @@ async def test_webhook_only_config_builds_without_templates() -> None:
         deps = NotifierDeps(http, no_templates, FakeClock())  # type: ignore[arg-type]
         (integ,) = build_integrations(cfg.receivers[0], deps)
     assert integ.name == "webhook" and not isinstance(integ.notifier, NotYetSupportedNotifier)
+
+
+def test_webhook_payload_receiver_is_regexp_quoted_like_alertmanager() -> None:
+    from datetime import UTC, datetime
+
+    from tocsin.notify.payload import template_data
+
+    data = template_data("team.a(b)", {}, [], "", datetime.now(UTC))
+    assert data["receiver"] == "team\\.a\\(b\\)"

@@ -37,3 +37,11 @@ def escape_rune(c: str, quote: str) -> str:
     if cp < 0x10000:
         return f"\\u{cp:04x}"
     return f"\\U{cp:08x}"
+
+
+_GO_REGEXP_META = frozenset(".+*?()|[]{}^$\\")
+
+
+def quote_meta(s: str) -> str:
+    """Go's regexp.QuoteMeta (Alertmanager applies it to the receiver name in template data)."""
+    return "".join("\\" + c if c in _GO_REGEXP_META else c for c in s)

@@ -203,7 +203,10 @@ class MSTeamsV2Notifier:
         return None
 
 
-def build(cfg: MSTeamsConfig, deps: NotifierDeps) -> Notifier:
+def build(cfg: MSTeamsConfig | MSTeamsV2Config, deps: NotifierDeps) -> Notifier:
+    """Both Teams flavours come from this module, so `msteams_configs` and `msteamsv2_configs` can share it."""
+    if isinstance(cfg, MSTeamsV2Config):
+        return build_v2(cfg, deps)
     add_missing_templates(deps.templates, DEFAULT_TEMPLATES)
     return MSTeamsNotifier(cfg, deps)
 

@@ -144,16 +144,18 @@ class PagerDutyNotifier:
         images = [
             _without_empty(
                 {
-                    "src": renderer.text("images.src", img.src),
-                    "alt": renderer.text("images.alt", img.alt),
-                    "href": renderer.text("images.href", img.href),
+                    "src": renderer.text(f"images[{i}].src", img.src),
+                    "alt": renderer.text(f"images[{i}].alt", img.alt),
+                    "href": renderer.text(f"images[{i}].href", img.href),
                 }
             )
-            for img in cfg.images
+            for i, img in enumerate(cfg.images)
         ]
         links = [
-            _without_empty({"href": renderer.text("links.href", ln.href), "text": renderer.text("links.text", ln.text)})
-            for ln in cfg.links
+            _without_empty(
+                {"href": renderer.text(f"links[{i}].href", ln.href), "text": renderer.text(f"links[{i}].text", ln.text)}
+            )
+            for i, ln in enumerate(cfg.links)
         ]
         payload = {
             "summary": summary,

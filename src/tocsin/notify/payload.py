@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tocsin.model.alert import Alert
+from tocsin.model.gostrings import quote_meta
 from tocsin.model.labels import fingerprint_hex
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -58,7 +59,7 @@ def template_data(
             }
         )
     return {
-        "receiver": receiver,
+        "receiver": quote_meta(receiver),  # as Alertmanager's template.Data does
         "status": "firing" if firing else "resolved",
         "alerts": items,
         "groupLabels": group_labels,

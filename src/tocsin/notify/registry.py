@@ -20,12 +20,12 @@ from tocsin.notify.integration import Integration, NotifierDeps, NotifyError
 INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "webhook_configs": ("webhook", "tocsin.notify.webhook"),
     "email_configs": ("email", None),
-    "pagerduty_configs": ("pagerduty", None),
+    "pagerduty_configs": ("pagerduty", "tocsin.notify.pagerduty"),
     "slack_configs": ("slack", None),
-    "opsgenie_configs": ("opsgenie", None),
+    "opsgenie_configs": ("opsgenie", "tocsin.notify.opsgenie"),
     "wechat_configs": ("wechat", "tocsin.notify.wechat"),
     "pushover_configs": ("pushover", "tocsin.notify.pushover"),
-    "victorops_configs": ("victorops", None),
+    "victorops_configs": ("victorops", "tocsin.notify.victorops"),
     "sns_configs": ("sns", None),
     "telegram_configs": ("telegram", "tocsin.notify.telegram"),
     "webex_configs": ("webex", "tocsin.notify.webex"),
@@ -34,7 +34,7 @@ INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "msteamsv2_configs": ("msteamsv2", None),
     "jira_configs": ("jira", "tocsin.notify.jira"),
     "rocketchat_configs": ("rocketchat", None),
-    "incidentio_configs": ("incidentio", None),
+    "incidentio_configs": ("incidentio", "tocsin.notify.incidentio"),
     "mattermost_configs": ("mattermost", None),
 }
 

@@ -146,6 +146,7 @@ class SNSNotifier:
             PartialCredentialsError,
             ReadTimeoutError,
         )
+        from botocore.parsers import ResponseParserError
 
         try:
             self._client(endpoint).publish(**request)
@@ -153,6 +154,9 @@ class SNSNotifier:
             raise _client_error(exc.response) from None
         except (ConnectTimeoutError, ReadTimeoutError):
             raise NotifyError("sns: request timed out", retry=True) from None
+        except ResponseParserError:
+            # A proxy or load balancer answering with HTML instead of SNS's XML: transient as a rule.
+            raise NotifyError("sns: unparseable response from the service", retry=True) from None
         except (NoCredentialsError, PartialCredentialsError, NoRegionError, ParamValidationError) as exc:
             raise NotifyError(f"sns: {exc}", retry=False) from None
         except BotoCoreError as exc:

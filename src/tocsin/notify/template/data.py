@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from tocsin.model.gostrings import quote_meta
 from tocsin.notify.template.gotime import GoTime, go_time, parse_rfc3339
 from tocsin.notify.template.gotypes import GoFunc, GoMap, GoSlice, GoStruct
 
@@ -191,12 +192,6 @@ class AlertView:
     status: str = "firing"
 
 
-_GO_META = set(".+*?()|[]{}^$\\")
-
-
-def _quote_meta(s: str) -> str:
-    # Go's regexp.QuoteMeta, which Alertmanager applies to the receiver name.
-    return "".join("\\" + c if c in _GO_META else c for c in s)
 
 
 def template_data(
@@ -229,7 +224,7 @@ def template_data(
             common_annotations = {k: v for k, v in common_annotations.items() if a.annotations.get(k, "") == v}
     status = "firing" if any(a.status == "firing" for a in alerts) else "resolved"
     return TemplateData(
-        _quote_meta(receiver),
+        quote_meta(receiver),
         status,
         converted,
         KV(group_labels),

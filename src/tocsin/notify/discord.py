@@ -16,6 +16,7 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import truncate_chars
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits and the execute-webhook limits.
 MAX_CONTENT_CHARS = 2000
@@ -25,13 +26,6 @@ MAX_DESCRIPTION_CHARS = 4096
 COLOR_FIRING = 0x992D22
 COLOR_RESOLVED = 0x2ECC71
 COLOR_UNKNOWN = 0x95A5A6
-_MARKER = "…"
-
-
-def truncate_chars(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] if limit <= 3 else text[: limit - 1] + _MARKER
 
 
 class DiscordNotifier:

@@ -8,7 +8,6 @@ the v2 `/search` and the Cloud-only v3 `/search/jql` endpoints.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -25,22 +24,16 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import group_key_hash, truncate_chars
 
 # https://support.atlassian.com/jira-cloud-administration/docs/advanced-field-configuration-limits/
 MAX_SUMMARY_CHARS = 255
 MAX_DESCRIPTION_CHARS = 32767
-_MARKER = "…"
 _HEADERS = {"Content-Type": "application/json", "Accept-Language": "en"}
 
 
-def truncate_chars(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] if limit <= 3 else text[: limit - 1] + _MARKER
-
-
 def group_label(group_key: str) -> str:
-    return "ALERT{" + hashlib.sha256(group_key.encode()).hexdigest() + "}"
+    return "ALERT{" + group_key_hash(group_key) + "}"
 
 
 def _render_deep(value: Any, renderer: Renderer, where: str) -> Any:

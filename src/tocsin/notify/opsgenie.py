@@ -7,7 +7,6 @@ remembering anything from the create.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,30 +18,16 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import group_key_hash, truncate_runes
 
 log = logging.getLogger(__name__)
 
 SERVICE = "opsgenie"
 DEFAULT_API_URL = "https://api.opsgenie.com/"
-TRUNCATION_MARKER = "…"
 # Field limits from Opsgenie's Alert API documentation (characters). Alertmanager truncates only the message;
 # the others are cut the same way so a long template yields a shortened alert instead of a rejected one.
 LIMITS = {"message": 130, "description": 15000, "entity": 512, "source": 100, "note": 25000}
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-
-
-def group_key_hash(group_key: str) -> str:
-    """Alertmanager's notify.Key.Hash, used as the alert alias (Opsgenie caps aliases at 512 characters)."""
-    return hashlib.sha256(group_key.encode()).hexdigest()
-
-
-def truncate_runes(text: str, limit: int) -> tuple[str, bool]:
-    """Alertmanager's TruncateInRunes: at most `limit` characters, the last one being the marker."""
-    if len(text) <= limit:
-        return text, False
-    if limit <= 3:
-        return text[:limit], True
-    return text[: limit - 1] + TRUNCATION_MARKER, True
 
 
 def split_list(text: str) -> list[str]:

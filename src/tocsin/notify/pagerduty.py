@@ -7,7 +7,6 @@ can be swapped without opening duplicate incidents.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import group_key_hash, truncate_runes
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ V1_URL = "https://events.pagerduty.com/generic/2010-04-15/create_event.json"
 # Documented limits: 512 KB per event (Alertmanager counts 512000 bytes), 1024 characters of summary/description.
 MAX_EVENT_BYTES = 512_000
 MAX_SUMMARY_RUNES = 1024
-TRUNCATION_MARKER = "…"
 DETAILS_REMOVED = "Custom details have been removed because the original event exceeds the maximum size of 512KB"
 
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -58,20 +57,6 @@ _SEVERITY_ALIASES = {
     "none": "info",
     "debug": "info",
 }
-
-
-def group_key_hash(group_key: str) -> str:
-    """Alertmanager's notify.Key.Hash: services cap their dedup keys, group keys are unbounded."""
-    return hashlib.sha256(group_key.encode()).hexdigest()
-
-
-def truncate_runes(text: str, limit: int) -> tuple[str, bool]:
-    """Alertmanager's TruncateInRunes: at most `limit` characters, the last one being the marker."""
-    if len(text) <= limit:
-        return text, False
-    if limit <= 3:
-        return text[:limit], True
-    return text[: limit - 1] + TRUNCATION_MARKER, True
 
 
 def map_severity(rendered: str) -> str | None:

@@ -15,6 +15,7 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import truncate_chars
 
 API_URL = "https://api.pushover.net/1/messages.json"
 # https://pushover.net/api#limits
@@ -22,13 +23,6 @@ MAX_TITLE_CHARS = 250
 MAX_MESSAGE_CHARS = 1024
 MAX_URL_CHARS = 512
 MAX_URL_TITLE_CHARS = 100
-_MARKER = "…"
-
-
-def truncate_chars(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] if limit <= 3 else text[: limit - 1] + _MARKER
 
 
 class PushoverNotifier:

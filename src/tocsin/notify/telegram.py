@@ -18,20 +18,14 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import truncate_chars
 
 DEFAULT_API_URL = "https://api.telegram.org"
 # Bot API limit for a message's text after entity parsing; Alertmanager cuts at the same number of runes.
 MAX_MESSAGE_CHARS = 4096
-_MARKER = "…"
 # Telegram's 429 answers carry the wait in the body ({"parameters": {"retry_after": N}}), not in a Retry-After
 # header; send() quotes the start of the body in its error, which is where this finds it.
 _BODY_RETRY_AFTER = re.compile(r'"retry_after"\s*:\s*(\d+)')
-
-
-def truncate_chars(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] if limit <= 3 else text[: limit - 1] + _MARKER
 
 
 class TelegramNotifier:

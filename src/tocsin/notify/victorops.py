@@ -7,7 +7,6 @@ never carry the URL (see `tocsin.notify.http`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from urllib.parse import quote
@@ -19,6 +18,7 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import group_key_hash, truncate_runes
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +31,6 @@ RECOVERY = "RECOVERY"
 FIRING_TYPES = frozenset({"INFO", "WARNING", "CRITICAL"})
 # https://help.victorops.com/knowledge-base/incident-fields-glossary/ - state_message holds 20480 characters.
 MAX_STATE_MESSAGE_RUNES = 20480
-TRUNCATION_MARKER = "…"
-
-
-def group_key_hash(group_key: str) -> str:
-    """Alertmanager's notify.Key.Hash, used as the entity_id."""
-    return hashlib.sha256(group_key.encode()).hexdigest()
-
-
-def truncate_runes(text: str, limit: int) -> tuple[str, bool]:
-    """Alertmanager's TruncateInRunes: at most `limit` characters, the last one being the marker."""
-    if len(text) <= limit:
-        return text, False
-    if limit <= 3:
-        return text[:limit], True
-    return text[: limit - 1] + TRUNCATION_MARKER, True
 
 
 class VictorOpsNotifier:

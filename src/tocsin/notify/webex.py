@@ -17,22 +17,11 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import truncate_bytes
 
 DEFAULT_API_URL = "https://webexapis.com/v1/messages"
 # Webex refuses messages over 7439 bytes (https://developer.webex.com/docs/api/v1/messages/create-a-message).
 MAX_MESSAGE_BYTES = 7439
-_MARKER = "…"
-
-
-def truncate_bytes(text: str, limit: int) -> str:
-    """Cut to at most `limit` UTF-8 bytes without splitting a character, ending with the marker."""
-    raw = text.encode()
-    if len(raw) <= limit:
-        return text
-    marker = _MARKER.encode()
-    if limit < len(marker):
-        return "." * limit
-    return raw[: limit - len(marker)].decode(errors="ignore") + _MARKER
 
 
 def authorization_header(http_config: HTTPClientConfig | None) -> str | None:

@@ -21,6 +21,7 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import truncate_bytes
 
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
 TOKEN_LIFETIME = 2 * 3600.0
@@ -29,20 +30,10 @@ TOKEN_MARGIN = 60.0
 # https://developer.work.weixin.qq.com/document/path/90236: text and markdown content are capped at 2048 bytes;
 # WeChat would cut silently, so the cut is made here with a visible marker.
 MAX_CONTENT_BYTES = 2048
-_MARKER = "…"
 # errcodes after which the cached token must be dropped (expired / invalid access_token).
 _TOKEN_ERRORS = frozenset({42001, 40014})
 # errcodes that a later attempt may not hit: system busy, API frequency limits.
 _RETRY_ERRORS = frozenset({-1, 45009, 45033})
-
-
-def truncate_bytes(text: str, limit: int) -> str:
-    """Cut to at most `limit` UTF-8 bytes without splitting a character, ending with the marker."""
-    raw = text.encode()
-    if len(raw) <= limit:
-        return text
-    marker = _MARKER.encode()
-    return raw[: limit - len(marker)].decode(errors="ignore") + _MARKER
 
 
 def _json_object(resp: httpx.Response, what: str) -> dict[str, Any]:

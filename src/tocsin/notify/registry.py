@@ -21,7 +21,7 @@ INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "webhook_configs": ("webhook", "tocsin.notify.webhook"),
     "email_configs": ("email", None),
     "pagerduty_configs": ("pagerduty", "tocsin.notify.pagerduty"),
-    "slack_configs": ("slack", None),
+    "slack_configs": ("slack", "tocsin.notify.slack"),
     "opsgenie_configs": ("opsgenie", "tocsin.notify.opsgenie"),
     "wechat_configs": ("wechat", "tocsin.notify.wechat"),
     "pushover_configs": ("pushover", "tocsin.notify.pushover"),
@@ -30,12 +30,12 @@ INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "telegram_configs": ("telegram", "tocsin.notify.telegram"),
     "webex_configs": ("webex", "tocsin.notify.webex"),
     "discord_configs": ("discord", "tocsin.notify.discord"),
-    "msteams_configs": ("msteams", None),
-    "msteamsv2_configs": ("msteamsv2", None),
+    "msteams_configs": ("msteams", "tocsin.notify.msteams"),
+    "msteamsv2_configs": ("msteamsv2", "tocsin.notify.msteams"),
     "jira_configs": ("jira", "tocsin.notify.jira"),
-    "rocketchat_configs": ("rocketchat", None),
+    "rocketchat_configs": ("rocketchat", "tocsin.notify.rocketchat"),
     "incidentio_configs": ("incidentio", "tocsin.notify.incidentio"),
-    "mattermost_configs": ("mattermost", None),
+    "mattermost_configs": ("mattermost", "tocsin.notify.mattermost"),
 }
 
 

@@ -149,14 +149,17 @@ class ReceiverPipeline:
                 if not retry:
                     log.error(
                         "notify failed permanently",
-                        extra={"receiver": ctx.receiver, "integration": str(integ), "attempts": attempt,
-                               "err": last_err},
+                        extra={
+                            "receiver": ctx.receiver,
+                            "integration": str(integ),
+                            "attempts": attempt,
+                            "err": last_err,
+                        },
                     )
                     break
                 log.warning(
                     "notify attempt failed",
-                    extra={"receiver": ctx.receiver, "integration": str(integ), "attempt": attempt,
-                           "err": last_err},
+                    extra={"receiver": ctx.receiver, "integration": str(integ), "attempt": attempt, "err": last_err},
                 )
                 wait = backoff.next()
                 if isinstance(exc, NotifyError) and exc.retry_after is not None:

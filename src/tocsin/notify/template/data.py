@@ -192,8 +192,6 @@ class AlertView:
     status: str = "firing"
 
 
-
-
 def template_data(
     receiver: str, group_labels: Mapping[str, str], alerts: Sequence[AlertView], external_url: str
 ) -> TemplateData:

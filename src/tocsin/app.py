@@ -32,6 +32,7 @@ from tocsin.config import Config, ConfigError, load_config_file
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
 from tocsin.notify.integration import NotifierDeps
+from tocsin.notify.outbox import DEAD, PENDING, Outbox
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
 from tocsin.notify.registry import build_integrations
 from tocsin.notify.webhook import USER_AGENT
@@ -91,6 +92,7 @@ class Tocsin:
         self.silences: Silences
         self.nflog: NotificationLog
         self.silencer: Silencer
+        self.outbox: Outbox
         self.config: Config | None = None
         self.config_text_redacted = ""
         self.receiver_names: list[str] = []
@@ -128,9 +130,19 @@ class Tocsin:
             self.clock, self.writer, self.metrics, opts.data_retention, opts.maintenance_interval
         )
         self.silencer = Silencer(self.silences, self.marker, self.clock)
+        self.outbox = Outbox(
+            self.clock,
+            self.writer,
+            self.nflog,
+            lambda receiver, integration, idx: self.pipeline.find(receiver, integration, idx),
+            self.metrics,
+            self.repo,
+            retention=opts.data_retention,
+        )
         self.store.load(await self.repo.load_alerts())
         self.silences.load(await self.repo.load_silences())
         self.nflog.load(await self.repo.load_nflog())
+        self.outbox.load(await self.repo.load_outbox([PENDING, DEAD]))
         log.info(
             "state restored",
             extra={"alerts": len(self.store), "silences": len(self.silences.all()),
@@ -141,6 +153,7 @@ class Tocsin:
         self.store.start()
         self.silences.start()
         self.nflog.start()
+        self.outbox.start()
         self.metrics.cluster_enabled.set(0)
         self.metrics.build_info.labels(__version__, "", "", platform.python_version()).set(1)
         if self.opts.dispatch_start_delay > 0:
@@ -160,7 +173,7 @@ class Tocsin:
         if hasattr(self, "dispatcher"):
             await self.dispatcher.stop()
         if hasattr(self, "store"):
-            for component in (self.store, self.silences, self.nflog):
+            for component in (self.store, self.silences, self.nflog, self.outbox):
                 await component.stop()
         if hasattr(self, "pipeline"):
             await self.pipeline.close()
@@ -214,7 +227,7 @@ class Tocsin:
         for r in config.receivers:
             integrations = build_integrations(r, deps)
             n_integrations += len(integrations)
-            receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.clock, self.metrics)
+            receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.outbox)
         self.pipeline = Pipeline(receivers, self.inhibitor, self.silencer, self._interval_active, self.marker)
         self.dispatcher = Dispatcher(
             self.route, self.clock, self.pipeline.exec, self.metrics, external_url=self.external_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from tocsin.model.clock import FakeClock
 from tocsin.model.labels import fingerprint
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.integration import Integration, NotifyError
+from tocsin.notify.outbox import Outbox
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
 
 
@@ -72,10 +74,11 @@ class Harness:
         self.notifier = RecordingNotifier(self.clock)
         self.inhibitor = Inhibitor(list(inhibit_rules), self.marker, self.clock)
         self.silencer = Silencer(self.silences, self.marker, self.clock)
+        self.outbox = Outbox(
+            self.clock, None, self.nflog, lambda r, n, i: self.pipeline.find(r, n, i), rng=random.Random(1)
+        )
         pipelines = {
-            r: ReceiverPipeline(
-                [Integration("webhook", 0, r, send_resolved, self.notifier)], self.nflog, self.clock, None
-            )
+            r: ReceiverPipeline([Integration("webhook", 0, r, send_resolved, self.notifier)], self.nflog, self.outbox)
             for r in receivers
         }
         self.pipeline = Pipeline(pipelines, self.inhibitor, self.silencer, lambda name, now: False)
@@ -83,6 +86,7 @@ class Harness:
         self.store.subscribe(self.inhibitor.observe)
         self.store.subscribe(self.dispatcher.process)
         self.dispatcher.start()
+        self.outbox.start()
 
     @property
     def sent(self) -> list[Sent]:
@@ -126,3 +130,4 @@ class Harness:
 
     async def close(self) -> None:
         await self.dispatcher.stop()
+        await self.outbox.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -23,3 +24,30 @@ class NflogEntry:
     @property
     def key(self) -> tuple[str, str, str, str, int]:
         return (self.tenant, self.group_key, self.receiver, self.integration, self.idx)
+
+
+@dataclass(slots=True)
+class OutboxEntry:
+    """A notification accepted for delivery: persisted before the first attempt, kept until the channel took it.
+
+    `payload` holds what is needed to rebuild the request after a restart (the flush context and the alerts);
+    delivered and dead entries stay as delivery history until the retention period ends.
+    """
+
+    id: str
+    group_key: str
+    receiver: str
+    integration: str
+    idx: int
+    status: str  # "pending" | "delivered" | "dead"
+    created_at: datetime
+    updated_at: datetime
+    next_attempt_at: datetime
+    attempts: int
+    last_error: str
+    payload: dict[str, Any]
+    tenant: str = field(default="default")
+
+    @property
+    def target(self) -> tuple[str, str, str, int]:
+        return (self.group_key, self.receiver, self.integration, self.idx)

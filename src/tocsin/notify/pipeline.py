@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -18,60 +16,14 @@ from tocsin.alerting.marker import Marker
 from tocsin.alerting.nflog import NotificationLog
 from tocsin.alerting.silences import Silencer
 from tocsin.model.alert import Alert
-from tocsin.model.clock import Clock
-from tocsin.model.notification import NflogEntry
 from tocsin.notify.context import NotifyContext
-from tocsin.notify.integration import Integration, NotifyError
-from tocsin.telemetry.metrics import Metrics
+from tocsin.notify.dedup import needs_update
+from tocsin.notify.integration import Integration
+from tocsin.notify.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 IntervalCheck = Callable[[str, datetime], bool]
-
-
-class Backoff:
-    """Exponential backoff with jitter (Alertmanager's defaults: 0.5 s start, x1.5, 60 s cap, ±50 %)."""
-
-    def __init__(
-        self,
-        initial: float = 0.5,
-        multiplier: float = 1.5,
-        maximum: float = 60.0,
-        jitter: float = 0.5,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._next = initial
-        self._multiplier = multiplier
-        self._max = maximum
-        self._jitter = jitter
-        self._rng = rng or random.Random()
-
-    def next(self) -> float:
-        base = self._next
-        self._next = min(self._next * self._multiplier, self._max)
-        delta = base * self._jitter
-        return base - delta + self._rng.random() * 2 * delta
-
-
-def needs_update(
-    entry: NflogEntry | None,
-    firing: set[int],
-    resolved: set[int],
-    send_resolved: bool,
-    repeat_interval: float,
-    ctx: NotifyContext,
-) -> bool:
-    """Alertmanager's DedupStage decision."""
-    if entry is None:
-        return bool(firing)
-    if not firing <= entry.firing:
-        return True
-    if not firing:
-        # All alerts resolved: tell the receiver only if it was told something was firing.
-        return bool(entry.firing)
-    if send_resolved and not resolved <= entry.resolved:
-        return True
-    return entry.timestamp.timestamp() < ctx.now.timestamp() - repeat_interval
 
 
 class ReceiverPipeline:
@@ -79,13 +31,11 @@ class ReceiverPipeline:
         self,
         integrations: Sequence[Integration],
         nflog: NotificationLog,
-        clock: Clock,
-        metrics: Metrics | None,
+        outbox: Outbox,
     ) -> None:
         self.integrations = list(integrations)
         self._nflog = nflog
-        self._clock = clock
-        self._metrics = metrics
+        self._outbox = outbox
 
     async def run(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
         if not self.integrations:
@@ -119,67 +69,9 @@ class ReceiverPipeline:
                 await self._nflog.log(ctx.group_key, ctx.receiver, integ.name, integ.index, firing, resolved)
                 return True
             to_send = [a for a in alerts if not a.resolved_at(ctx.now)]
-        if not await self._send_with_retry(integ, ctx, to_send):
-            return False
-        await self._nflog.log(ctx.group_key, ctx.receiver, integ.name, integ.index, firing, resolved)
+        # Durable from here on: the outbox delivers (retrying as long as it takes) and then logs the send.
+        await self._outbox.enqueue(ctx, integ, to_send, firing, resolved)
         return True
-
-    async def _send_with_retry(self, integ: Integration, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
-        backoff = Backoff()
-        attempt = 0
-        m = self._metrics
-        if m is not None:
-            m.notifications.labels(integ.name).inc()
-        last_err = ""
-        while True:
-            attempt += 1
-            remaining = ctx.deadline - self._clock.monotonic()
-            if remaining <= 0:
-                break
-            start = time.perf_counter()
-            try:
-                await asyncio.wait_for(integ.notifier.notify(ctx, alerts), timeout=remaining)
-            except (NotifyError, TimeoutError) as exc:
-                retry = exc.retry if isinstance(exc, NotifyError) else True
-                last_err = str(exc) or "timeout"
-                if m is not None:
-                    m.notification_latency.labels(integ.name).observe(time.perf_counter() - start)
-                    m.notification_requests.labels(integ.name).inc()
-                    m.notification_requests_failed.labels(integ.name).inc()
-                if not retry:
-                    log.error(
-                        "notify failed permanently",
-                        extra={
-                            "receiver": ctx.receiver,
-                            "integration": str(integ),
-                            "attempts": attempt,
-                            "err": last_err,
-                        },
-                    )
-                    break
-                log.warning(
-                    "notify attempt failed",
-                    extra={"receiver": ctx.receiver, "integration": str(integ), "attempt": attempt, "err": last_err},
-                )
-                wait = backoff.next()
-                if isinstance(exc, NotifyError) and exc.retry_after is not None:
-                    wait = max(wait, exc.retry_after)
-                if self._clock.monotonic() + wait >= ctx.deadline:
-                    break
-                await self._clock.sleep(wait)
-                continue
-            if m is not None:
-                m.notification_latency.labels(integ.name).observe(time.perf_counter() - start)
-                m.notification_requests.labels(integ.name).inc()
-            log.debug("notify success", extra={"integration": str(integ), "attempts": attempt})
-            return True
-        if m is not None:
-            m.notifications_failed.labels(integ.name).inc()
-        log.error(
-            "notify retry canceled",
-            extra={"receiver": ctx.receiver, "integration": str(integ), "attempts": attempt, "err": last_err},
-        )
-        return False
 
 
 class Pipeline:
@@ -224,6 +116,15 @@ class Pipeline:
         if ctx.active_time_intervals and not any(active(n, ctx.now) for n in ctx.active_time_intervals):
             return list(ctx.active_time_intervals)
         return [n for n in ctx.mute_time_intervals if active(n, ctx.now)]
+
+    def find(self, receiver: str, integration: str, idx: int) -> Integration | None:
+        rp = self.receivers.get(receiver)
+        if rp is None:
+            return None
+        for i in rp.integrations:
+            if i.name == integration and i.index == idx:
+                return i
+        return None
 
     async def close(self) -> None:
         for rp in self.receivers.values():

@@ -6,10 +6,11 @@ One implementation (`SqlRepository`) serves SQLite and PostgreSQL; services neve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from tocsin.model.alert import Alert
-from tocsin.model.notification import NflogEntry
+from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
 
 NflogKey = tuple[str, str, str, str, int]
@@ -35,5 +36,19 @@ class Repository(Protocol):
     async def delete_nflog(self, keys: Sequence[NflogKey]) -> None: ...
 
     async def load_nflog(self) -> list[NflogEntry]: ...
+
+    async def upsert_outbox(self, entries: Sequence[OutboxEntry]) -> None: ...
+
+    async def delete_outbox(self, keys: Sequence[tuple[str, str]]) -> None: ...
+
+    async def load_outbox(
+        self,
+        statuses: Sequence[str] | None = None,
+        group_key: str | None = None,
+        limit: int | None = None,
+        tenant: str | None = None,
+    ) -> list[OutboxEntry]: ...
+
+    async def delete_outbox_before(self, cutoff: datetime, statuses: Sequence[str]) -> int: ...
 
     async def close(self) -> None: ...

@@ -7,7 +7,7 @@ store them exactly; fingerprints are 16-digit hex strings because PostgreSQL has
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -50,4 +50,24 @@ nflog = Table(
     Column("firing", Text, nullable=False),
     Column("resolved", Text, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("group_key", Text, nullable=False),
+    Column("receiver", Text, nullable=False),
+    Column("integration", String(64), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Index("ix_outbox_status", "tenant_id", "status"),
+    Index("ix_outbox_group", "tenant_id", "group_key"),
 )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tocsin.model.alert import Alert
 from tocsin.model.matchers import Matcher, MatchType
-from tocsin.model.notification import NflogEntry
+from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
 from tocsin.storage import schema
 from tocsin.storage.migrate import upgrade_to_head
@@ -209,6 +209,81 @@ class SqlRepository:
                 )
                 for r in result
             ]
+
+    # -- outbox -------------------------------------------------------------------------------------------
+
+    async def upsert_outbox(self, entries: Sequence[OutboxEntry]) -> None:
+        rows = [
+            {
+                "tenant_id": e.tenant,
+                "id": e.id,
+                "group_key": e.group_key,
+                "receiver": e.receiver,
+                "integration": e.integration,
+                "idx": e.idx,
+                "status": e.status,
+                "created_at": to_micros(e.created_at),
+                "updated_at": to_micros(e.updated_at),
+                "next_attempt_at": to_micros(e.next_attempt_at),
+                "attempts": e.attempts,
+                "last_error": e.last_error,
+                "payload": orjson.dumps(e.payload).decode(),
+            }
+            for e in entries
+        ]
+        await self._upsert(schema.outbox, rows, ["tenant_id", "id"])
+
+    async def delete_outbox(self, keys: Sequence[tuple[str, str]]) -> None:
+        t = schema.outbox
+        await self._delete(t, (t.c.tenant_id, t.c.id), list(keys))
+
+    async def load_outbox(
+        self,
+        statuses: Sequence[str] | None = None,
+        group_key: str | None = None,
+        limit: int | None = None,
+        tenant: str | None = None,
+    ) -> list[OutboxEntry]:
+        """Outbox rows, newest first (the delivery history when statuses include "delivered")."""
+        t = schema.outbox
+        q = select(t).order_by(t.c.created_at.desc())
+        if statuses is not None:
+            q = q.where(t.c.status.in_(list(statuses)))
+        if group_key is not None:
+            q = q.where(t.c.group_key == group_key)
+        if tenant is not None:
+            q = q.where(t.c.tenant_id == tenant)
+        if limit is not None:
+            q = q.limit(limit)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(q)
+            return [
+                OutboxEntry(
+                    id=r.id,
+                    group_key=r.group_key,
+                    receiver=r.receiver,
+                    integration=r.integration,
+                    idx=r.idx,
+                    status=r.status,
+                    created_at=from_micros(r.created_at),
+                    updated_at=from_micros(r.updated_at),
+                    next_attempt_at=from_micros(r.next_attempt_at),
+                    attempts=r.attempts,
+                    last_error=r.last_error,
+                    payload=orjson.loads(r.payload),
+                    tenant=r.tenant_id,
+                )
+                for r in result
+            ]
+
+    async def delete_outbox_before(self, cutoff: datetime, statuses: Sequence[str]) -> int:
+        """Forget finished deliveries older than the retention period."""
+        t = schema.outbox
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                t.delete().where(t.c.status.in_(list(statuses)), t.c.updated_at < to_micros(cutoff))
+            )
+            return int(result.rowcount or 0)
 
     # -- helpers ------------------------------------------------------------------------------------------
 

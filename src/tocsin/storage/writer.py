@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tocsin.model.alert import Alert
-from tocsin.model.notification import NflogEntry
+from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
 from tocsin.storage.repository import NflogKey, Repository
 from tocsin.telemetry.metrics import Metrics
@@ -33,13 +33,20 @@ class _Batch:
     alerts: dict[tuple[str, int], tuple[bool, Alert | None]] = field(default_factory=dict)
     silences: dict[tuple[str, str], tuple[bool, Silence | None]] = field(default_factory=dict)
     nflog: dict[NflogKey, tuple[bool, NflogEntry | None]] = field(default_factory=dict)
+    outbox: dict[tuple[str, str], tuple[bool, OutboxEntry | None]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.alerts) + len(self.silences) + len(self.nflog)
+        return len(self.alerts) + len(self.silences) + len(self.nflog) + len(self.outbox)
 
     def absorb_older(self, older: _Batch) -> None:
         """Put back a failed batch underneath this newer one (newer changes win)."""
-        for mine, theirs in ((self.alerts, older.alerts), (self.silences, older.silences), (self.nflog, older.nflog)):
+        pairs = (
+            (self.alerts, older.alerts),
+            (self.silences, older.silences),
+            (self.nflog, older.nflog),
+            (self.outbox, older.outbox),
+        )
+        for mine, theirs in pairs:
             for k, v in theirs.items():
                 mine.setdefault(k, v)  # type: ignore[arg-type]
 
@@ -85,6 +92,14 @@ class WriteBehind:
 
     def delete_nflog(self, key: NflogKey) -> None:
         self._batch.nflog[key] = (_DELETE, None)
+        self._changed()
+
+    def put_outbox(self, entry: OutboxEntry) -> None:
+        self._batch.outbox[(entry.tenant, entry.id)] = (_UPSERT, entry)
+        self._changed()
+
+    def delete_outbox(self, tenant: str, entry_id: str) -> None:
+        self._batch.outbox[(tenant, entry_id)] = (_DELETE, None)
         self._changed()
 
     def flushed(self) -> Awaitable[None]:
@@ -160,6 +175,8 @@ class WriteBehind:
             )
         if batch.nflog:
             await self._apply("nflog", batch.nflog, self._repo.upsert_nflog, self._repo.delete_nflog)
+        if batch.outbox:
+            await self._apply("outbox", batch.outbox, self._repo.upsert_outbox, self._repo.delete_outbox)
 
     async def _apply(
         self,

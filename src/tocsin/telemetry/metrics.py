@@ -134,6 +134,17 @@ class Metrics:
         self.storage_write_errors = Counter(
             "tocsin_storage_write_errors", "Group commits that failed and were retried.", registry=r
         )
+        self.outbox_depth = Gauge(
+            "tocsin_outbox_depth", "Notifications accepted and not yet delivered (pending or in flight).", registry=r
+        )
+        self.dead_letters = Gauge(
+            "tocsin_outbox_dead_letters", "Notifications that failed permanently and wait for `tocsin notify retry`.",
+            registry=r,
+        )
+        self.circuit_state = Gauge(
+            "tocsin_notify_circuit_state", "Circuit breaker per endpoint: 0 closed, 1 open, 2 half-open.",
+            ["receiver", "integration"], registry=r,
+        )
         self.write_queue_depth = Gauge(
             "tocsin_storage_write_queue_depth", "Changes waiting for the next group commit.", registry=r
         )

@@ -10,7 +10,7 @@ import typer
 
 from tocsin.model.duration import parse_duration
 
-_GROUPS = ("ml", "template", "alert", "silence", "config")
+_GROUPS = ("ml", "template", "alert", "silence", "config", "notify")
 _LOCAL_COMMANDS = ("serve", "check")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Tocsin alerting engine.")
@@ -149,6 +149,10 @@ def _register(command: str | None) -> None:
         app.add_typer(alert_app, name="alert", help="Add and query alerts (like amtool alert).")
         app.add_typer(silence_app, name="silence", help="Manage silences (like amtool silence).")
         app.add_typer(config_app, name="config", help="Show the running configuration and routes.")
+    if command in (None, "notify"):
+        from tocsin.api.notify_commands import notify_app
+
+        app.add_typer(notify_app, name="notify", help="Notification delivery: history, retry, test.")
     if command in (None, "template"):
         from tocsin.notify.template.commands import template_app
 

@@ -122,18 +122,28 @@ def check(files: list[Path] = typer.Argument(..., help="Configuration files to v
 
 
 def _runtime_checks(config: Any) -> list[str]:
-    """What only the running parts can judge: templates parse, every configured channel is implemented."""
-    from tocsin.notify.registry import unsupported_integrations
+    """What only the running parts can judge: templates parse, every configured channel can be built."""
+    import asyncio
+
+    import httpx
+
+    from tocsin.model.clock import SystemClock
+    from tocsin.notify.integration import NotifierDeps
+    from tocsin.notify.registry import integration_problems
     from tocsin.notify.template import TemplateError, Templates
 
-    problems = [
-        f"receivers: {where}: this integration type is not implemented in Tocsin yet (notifications to it would fail)"
-        for where in unsupported_integrations(config.receivers)
-    ]
+    problems = []
     try:
-        Templates.from_globs(list(config.templates))
+        templates = Templates.from_globs(list(config.templates))
     except TemplateError as exc:
         problems.append(f"templates: {exc}")
+        templates = Templates.from_globs([])
+
+    async def channels() -> list[str]:
+        async with httpx.AsyncClient() as http:
+            return integration_problems(config.receivers, NotifierDeps(http, templates, SystemClock()))
+
+    problems += [f"receivers: {p}" for p in asyncio.run(channels())]
     return problems
 
 

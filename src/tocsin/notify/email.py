@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import email.policy
 import email.utils
-import hashlib
 import ipaddress
 import os
 import re
@@ -39,10 +38,12 @@ from tocsin.notify.context import NotifyContext
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import group_key_hash
 
 DEFAULT_SUBJECT = '{{ template "email.default.subject" . }}'
 _THREAD_DOMAIN = "tocsin"
 _MAX_REMEMBERED_ROOTS = 10_000
+_STRUCTURAL_HEADERS = frozenset({"Content-Type", "Content-Transfer-Encoding"})
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1,
@@ -58,7 +59,7 @@ def _fail(message: str, retry: bool) -> NotifyError:
 
 def thread_root_id(group_key: str, day: str = "") -> str:
     """The Message-ID every message of a group's thread refers to (stable across processes and replicas)."""
-    digest = hashlib.sha256(group_key.encode()).hexdigest()[:16]
+    digest = group_key_hash(group_key)[:16]
     return f"<alert-{digest}-{day}@{_THREAD_DOMAIN}>"
 
 
@@ -167,6 +168,15 @@ class EmailNotifier:
     async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
         message, sender, recipients = self._build(ctx, alerts)
         await self._deliver(message, sender, recipients)
+        if self._threading and message["Message-Id"] == self._thread_root(ctx):
+            # Claimed only once delivered, so a retried first message still becomes the thread's root.
+            self._claimed_roots[message["Message-Id"]] = None
+            while len(self._claimed_roots) > _MAX_REMEMBERED_ROOTS:
+                self._claimed_roots.popitem(last=False)
+
+    @property
+    def _threading(self) -> bool:
+        return self._cfg.threading is not None and self._cfg.threading.enabled
 
     async def close(self) -> None:
         return None
@@ -189,19 +199,22 @@ class EmailNotifier:
 
         msg = EmailMessage(policy=email.policy.SMTP)
         for name, value in headers.items():
+            if name in _STRUCTURAL_HEADERS:
+                raise _fail(f"header {name!r} cannot be set: Tocsin builds the MIME structure itself", retry=False)
             try:
                 msg[name] = _one_line(value)
             except (ValueError, TypeError, IndexError) as exc:
                 raise _fail(f"header {name!r}: {exc}", retry=False) from None
         if "Message-Id" not in headers:
             msg["Message-Id"] = self._message_id(ctx, alerts)
-        if self._cfg.threading is not None and self._cfg.threading.enabled:
+        if self._threading:
             root = self._thread_root(ctx)
             msg["References"] = root
             msg["In-Reply-To"] = root
         if "Date" not in headers:
             msg["Date"] = email.utils.format_datetime(ctx.now)
-        msg["MIME-Version"] = "1.0"
+        if "Mime-Version" not in headers:
+            msg["MIME-Version"] = "1.0"
         parts = [(body, sub) for body, sub in ((text, "plain"), (html, "html")) if body]
         if not parts:
             parts = [("", "plain")]
@@ -219,12 +232,9 @@ class EmailNotifier:
         return thread_root_id(ctx.group_key, self._thread_day(ctx))
 
     def _message_id(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> str:
-        if self._cfg.threading is not None and self._cfg.threading.enabled:
+        if self._threading:
             root = self._thread_root(ctx)
             if root not in self._claimed_roots and not self._predates_notifier(alerts):
-                self._claimed_roots[root] = None
-                while len(self._claimed_roots) > _MAX_REMEMBERED_ROOTS:
-                    self._claimed_roots.popitem(last=False)
                 return root
         stamp = int(ctx.now.timestamp() * 1e9)
         return f"<{stamp}.{secrets.randbits(64)}@{self._hostname}>"
@@ -241,15 +251,18 @@ class EmailNotifier:
         if implicit and server_name != self._host:
             raise _fail("tls_config.server_name is not supported with implicit TLS", retry=False)
         context = ssl_context(tls) if implicit or self._require_tls else None
-        client = aiosmtplib.SMTP(
-            hostname=self._host,
-            port=self._port,
-            local_hostname=self._cfg.hello or "localhost",
-            timeout=self._timeout,
-            use_tls=implicit,
-            start_tls=False,
-            tls_context=context if implicit else None,
-        )
+        try:
+            client = aiosmtplib.SMTP(
+                hostname=self._host,
+                port=self._port,
+                local_hostname=self._cfg.hello or "localhost",
+                timeout=self._timeout,
+                use_tls=implicit,
+                start_tls=False,
+                tls_context=context if implicit else None,
+            )
+        except ValueError as exc:  # e.g. a `hello` name with spaces
+            raise _fail(f"invalid SMTP settings: {exc}", retry=False) from None
         try:
             await client.connect()
         except Exception as exc:

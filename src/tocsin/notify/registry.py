@@ -19,14 +19,14 @@ from tocsin.notify.integration import Integration, NotifierDeps, NotifyError
 # receiver field -> (integration name, module implementing `build`, or None while the channel is missing)
 INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "webhook_configs": ("webhook", "tocsin.notify.webhook"),
-    "email_configs": ("email", None),
+    "email_configs": ("email", "tocsin.notify.email"),
     "pagerduty_configs": ("pagerduty", "tocsin.notify.pagerduty"),
     "slack_configs": ("slack", "tocsin.notify.slack"),
     "opsgenie_configs": ("opsgenie", "tocsin.notify.opsgenie"),
     "wechat_configs": ("wechat", "tocsin.notify.wechat"),
     "pushover_configs": ("pushover", "tocsin.notify.pushover"),
     "victorops_configs": ("victorops", "tocsin.notify.victorops"),
-    "sns_configs": ("sns", None),
+    "sns_configs": ("sns", "tocsin.notify.sns"),
     "telegram_configs": ("telegram", "tocsin.notify.telegram"),
     "webex_configs": ("webex", "tocsin.notify.webex"),
     "discord_configs": ("discord", "tocsin.notify.discord"),
@@ -39,24 +39,31 @@ INTEGRATIONS: dict[str, tuple[str, str | None]] = {
 }
 
 
-class NotYetSupportedNotifier:
-    def __init__(self, kind: str) -> None:
-        self._kind = kind
+class FailingNotifier:
+    """Stands in for a channel that cannot work (not implemented, or its settings are unusable): every send is a
+    permanent failure with the reason, so it shows up as a dead letter and in the logs, never as silence."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
     async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
-        raise NotifyError(f"{self._kind} integration is not implemented in this version of Tocsin", retry=False)
+        raise NotifyError(self.reason, retry=False)
 
     async def close(self) -> None:
         return None
 
 
-def unsupported_integrations(receivers: Sequence[Any]) -> list[str]:
-    """`receiver/kind[index]` of every configured integration without an implementation (for `tocsin check`)."""
+def NotYetSupportedNotifier(kind: str) -> FailingNotifier:
+    return FailingNotifier(f"{kind} integration is not implemented in this version of Tocsin")
+
+
+def integration_problems(receivers: Sequence[Any], deps: NotifierDeps) -> list[str]:
+    """`receiver/kind[index]: reason` for every integration that could not deliver (for `tocsin check`)."""
     out = []
     for r in receivers:
-        for field, (kind, module) in INTEGRATIONS.items():
-            if module is None:
-                out += [f"{r.name}/{kind}[{i}]" for i in range(len(getattr(r, field, None) or []))]
+        for integ in build_integrations(r, deps):
+            if isinstance(integ.notifier, FailingNotifier):
+                out.append(f"{r.name}/{integ}: {integ.notifier.reason}")
     return out
 
 
@@ -69,6 +76,9 @@ def build_integrations(receiver: Any, deps: NotifierDeps) -> list[Integration]:
             if module is None:
                 notifier = NotYetSupportedNotifier(kind)
             else:
-                notifier = importlib.import_module(module).build(cfg, deps)
+                try:
+                    notifier = importlib.import_module(module).build(cfg, deps)
+                except (ValueError, NotifyError) as exc:
+                    notifier = FailingNotifier(f"{kind} integration misconfigured: {exc}")
             out.append(Integration(kind, idx, receiver.name, send_resolved, notifier))
     return out

@@ -14,7 +14,6 @@ boto3 is synchronous: calls run in a worker thread. The SDK's own retries are of
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import threading
 import time
@@ -30,6 +29,7 @@ from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.sms import TRUNCATION_MARKER as SMS_MARKER
 from tocsin.notify.sms import truncate
+from tocsin.notify.text import group_key_hash, truncate_bytes
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
@@ -38,21 +38,12 @@ if TYPE_CHECKING:
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_SMS_CHARS = 1600
 MAX_SUBJECT_CHARS = 99  # "must be less than 100 characters long"
-MARKER = "…"
 _THROTTLING = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "TooManyRequestsException"}
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ROLE_REFRESH_MARGIN = 300.0
-
-
-def _utf8_cut(text: str, limit: int, marker: str = MARKER) -> tuple[str, bool]:
-    """`text` in at most `limit` UTF-8 bytes, ending in `marker` when cut, never splitting a character."""
-    raw = text.encode()
-    if len(raw) <= limit:
-        return text, False
-    room = max(0, limit - len(marker.encode()))
-    return raw[:room].decode(errors="ignore") + marker, True
+_NO_SDK = "sns: the AWS SDK is not installed (pip install boto3)"
 
 
 def sns_subject(text: str) -> str:
@@ -68,11 +59,9 @@ def _attribute_bytes(attrs: dict[str, MessageAttributeValueTypeDef]) -> int:
     )
 
 
-def _group_hash(group_key: str, message: str = "") -> str:
-    h = hashlib.sha256(group_key.encode())
-    if message:
-        h.update(b"\0" + message.encode())
-    return h.hexdigest()
+def _dedup_id(group_key: str, message: str) -> str:
+    """Same group and same content (a retry) dedups; a different update of the group gets through."""
+    return group_key_hash(group_key + "\0" + message)
 
 
 class SNSNotifier:
@@ -116,14 +105,15 @@ class SNSNotifier:
             message, cut = truncate(message, MAX_SMS_CHARS, SMS_MARKER)
         else:
             room = MAX_MESSAGE_BYTES - _attribute_bytes(attrs) - len("truncatedStringtrue")
-            message, cut = _utf8_cut(message, room)
+            cut_message = truncate_bytes(message, room)
+            message, cut = cut_message, cut_message != message
         if cfg.target_arn:
             req["TargetArn"] = r.text("target_arn", cfg.target_arn)
         if cut:
             attrs["truncated"] = {"DataType": "String", "StringValue": "true"}
         if str(req.get("TopicArn", "")).endswith(".fifo"):
-            req["MessageGroupId"] = _group_hash(ctx.group_key)
-            req["MessageDeduplicationId"] = _group_hash(ctx.group_key, message)
+            req["MessageGroupId"] = group_key_hash(ctx.group_key)
+            req["MessageDeduplicationId"] = _dedup_id(ctx.group_key, message)
         req["Message"] = message
         if attrs:
             req["MessageAttributes"] = attrs
@@ -136,17 +126,20 @@ class SNSNotifier:
     # -- SDK (worker thread) -----------------------------------------------------------------------------
 
     def _publish(self, endpoint: str, request: PublishInputTypeDef) -> None:
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectTimeoutError,
-            NoCredentialsError,
-            NoRegionError,
-            ParamValidationError,
-            PartialCredentialsError,
-            ReadTimeoutError,
-        )
-        from botocore.parsers import ResponseParserError
+        try:
+            from botocore.exceptions import (
+                BotoCoreError,
+                ClientError,
+                ConnectTimeoutError,
+                NoCredentialsError,
+                NoRegionError,
+                ParamValidationError,
+                PartialCredentialsError,
+                ReadTimeoutError,
+            )
+            from botocore.parsers import ResponseParserError
+        except ImportError:
+            raise NotifyError(_NO_SDK, retry=False) from None
 
         try:
             self._client(endpoint).publish(**request)
@@ -173,8 +166,11 @@ class SNSNotifier:
             return client
 
     def _new_client(self, endpoint: str) -> SNSClient:
-        import boto3
-        from botocore.config import Config
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError:
+            raise NotifyError(_NO_SDK, retry=False) from None
 
         sig = self._cfg.sigv4
         session = boto3.Session(

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -64,7 +64,7 @@ def example_data(now: dt.datetime | None = None) -> TemplateData:
     )
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     print(f"tocsin: error: {msg}", file=sys.stderr)
     raise typer.Exit(code=1)
 
@@ -72,10 +72,10 @@ def _fail(msg: str) -> None:
 @template_app.command("render")
 def render(
     template_glob: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option("--template.glob", help="Glob of template files to load (repeatable)."),
-    ],
-    template_text: Annotated[str, typer.Option("--template.text", help="The template text to render.")],
+    ] = None,
+    template_text: Annotated[str | None, typer.Option("--template.text", help="The template text to render.")] = None,
     template_type: Annotated[str, typer.Option("--template.type", help="text (default) or html.")] = "text",
     template_data: Annotated[
         Path | None,
@@ -87,8 +87,27 @@ def render(
     defaults: Annotated[
         bool, typer.Option("--defaults/--no-defaults", help="Also load Tocsin's default templates.")
     ] = True,
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", help="Preview mode: a configuration file; shows what each integration sends."),
+    ] = None,
+    alerts_file: Annotated[
+        Path | None, typer.Option("--alerts", help="Preview mode: alerts as posted to /api/v2/alerts (JSON list).")
+    ] = None,
+    receiver: Annotated[str | None, typer.Option("--receiver", help="Preview mode: the receiver to preview.")] = None,
 ) -> None:
-    """Render a template to standard output, like ``amtool template render``."""
+    """Render a template to standard output, like ``amtool template render``.
+
+    With --config, --alerts and --receiver instead: print the request every integration of that receiver would
+    send for those alerts (nothing is sent).
+    """
+    if config_file is not None or alerts_file is not None or receiver is not None:
+        _preview(config_file, alerts_file, receiver)
+        return
+    if not template_glob:
+        _fail("required flag --template.glob not provided")
+    if template_text is None:
+        _fail("required flag --template.text not provided")
     if template_type not in ("text", "html"):
         _fail(f"enum value must be one of html,text, got '{template_type}'")
     data: TemplateData
@@ -114,3 +133,27 @@ def render(
     except TemplateError as e:
         _fail(str(e))
     sys.stdout.write(out)
+
+
+def _preview(config_file: Path | None, alerts_file: Path | None, receiver: str | None) -> None:
+    import asyncio
+
+    from tocsin.config import ConfigError, load_config_file
+    from tocsin.notify.preview import format_previews, preview_receiver, secret_values
+
+    if config_file is None or alerts_file is None or receiver is None:
+        _fail("preview needs all of --config, --alerts and --receiver")
+    try:
+        config = load_config_file(config_file)
+    except ConfigError as e:
+        _fail("\n".join(str(p) for p in e.problems))
+    try:
+        body = alerts_file.read_bytes()
+    except OSError as e:
+        _fail(f"open {alerts_file}: {e.strerror}")
+    try:
+        previews = asyncio.run(preview_receiver(config, receiver, body, "http://tocsin.example"))
+    except ValueError as e:
+        _fail(str(e))
+    recv = next(r for r in config.receivers if r.name == receiver)
+    sys.stdout.write(format_previews(previews, secret_values(recv) | secret_values(config.global_)))

@@ -41,3 +41,30 @@ def test_webhook_payload_receiver_is_regexp_quoted_like_alertmanager() -> None:
 
     data = template_data("team.a(b)", {}, [], "", datetime.now(UTC))
     assert data["receiver"] == "team\\.a\\(b\\)"
+
+
+async def test_sms_configs_from_the_configuration_file_send(service: object) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.notify.loopback import LoopbackService
+
+    from tocsin.model.alert import Alert
+    from tocsin.notify.context import NotifyContext
+    from tocsin.notify.template import Templates
+
+    assert isinstance(service, LoopbackService)
+    cfg = load_config_text(
+        "route: {receiver: pager}\n"
+        "receivers:\n"
+        "- name: pager\n"
+        "  sms_configs:\n"
+        f"  - {{provider: http, to: '+15551234567', from: '+15557654321', url: '{service.url}/sms'}}\n"
+    )
+    now = datetime.now(UTC)
+    alert = Alert({"alertname": "DiskFull"}, {"summary": "95%"}, now, now + timedelta(hours=1), now)
+    ctx = NotifyContext(group_key="{}:{}", group_labels={}, receiver="pager", now=now, repeat_interval=0)
+    async with httpx.AsyncClient() as http:
+        (integ,) = build_integrations(cfg.receivers[0], NotifierDeps(http, Templates.from_globs([]), FakeClock()))
+        await integ.notifier.notify(ctx, [alert])
+    body = service.requests[0].json()
+    assert body["to"] == "+15551234567" and "DiskFull" in body["message"] and "95%" in body["message"]

@@ -722,6 +722,51 @@ class MattermostConfig(_Notifier):
         return self
 
 
+SMS_DEFAULT_MESSAGE = (
+    '{{ template "__subject" . }}{{ if .CommonAnnotations.summary }}: {{ .CommonAnnotations.summary }}{{ end }}'
+)
+
+
+class SmsConfig(_Notifier):
+    """Tocsin's own SMS receiver (Alertmanager has none): Twilio's Messages API or a generic HTTP gateway.
+
+    One recipient per entry, so retries and the notification log work per phone number.
+    """
+
+    send_resolved: bool = True
+    provider: str
+    to: str
+    from_: str | None = Field(None, alias="from")
+    messaging_service_sid: str | None = None
+    message: str = SMS_DEFAULT_MESSAGE
+    max_length: int = Field(1600, gt=3)
+    timeout: GoDuration = 0.0
+    account_sid: str | None = None
+    auth_token: SecretField | None = None
+    auth_token_file: FileField = None
+    url: Annotated[URLStr | None, Field(repr=False), SECRET] = None
+    bearer_token: SecretField | None = None
+    bearer_token_file: FileField = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> SmsConfig:
+        if self.provider not in ("twilio", "http"):
+            raise ValueError(f"provider must be 'twilio' or 'http', not {self.provider!r}")
+        if self.timeout < 0:
+            raise ValueError("timeout must not be negative")
+        if self.provider == "twilio":
+            if not self.account_sid:
+                raise ValueError("twilio needs account_sid")
+            exactly_one(self, "auth_token", "auth_token_file")
+            exactly_one(self, "from_", "messaging_service_sid")
+            if self.max_length > 1600:
+                raise ValueError("max_length must be at most 1600 for twilio")
+        elif not self.url:
+            raise ValueError("the http provider needs url")
+        return self
+
+
 class Receiver(ConfigModel):
     """A named set of integrations; every alert routed to it is sent through each of them."""
 
@@ -744,6 +789,7 @@ class Receiver(ConfigModel):
     jira_configs: list[JiraConfig] = Field(default_factory=list)
     rocketchat_configs: list[RocketchatConfig] = Field(default_factory=list)
     mattermost_configs: list[MattermostConfig] = Field(default_factory=list)
+    sms_configs: list[SmsConfig] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

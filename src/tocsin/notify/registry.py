@@ -36,6 +36,7 @@ INTEGRATIONS: dict[str, tuple[str, str | None]] = {
     "rocketchat_configs": ("rocketchat", "tocsin.notify.rocketchat"),
     "incidentio_configs": ("incidentio", "tocsin.notify.incidentio"),
     "mattermost_configs": ("mattermost", "tocsin.notify.mattermost"),
+    "sms_configs": ("sms", "tocsin.notify.sms"),
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from tocsin.model.alert import Alert
@@ -161,5 +161,24 @@ class SMSNotifier:
         )
 
 
-def build(cfg: SMSConfig, deps: NotifierDeps) -> Notifier:
+def build(cfg: Any, deps: NotifierDeps) -> Notifier:
+    """From the notifier's own SMSConfig or the configuration file's `sms_configs` entry."""
+    if not isinstance(cfg, SMSConfig):
+        cfg = SMSConfig(
+            provider=cfg.provider,
+            to=cfg.to,
+            from_=cfg.from_ or "",
+            message=cfg.message,
+            max_length=cfg.max_length,
+            send_resolved=cfg.send_resolved,
+            timeout=float(cfg.timeout or 0),
+            account_sid=cfg.account_sid or "",
+            auth_token=cfg.auth_token.get_secret_value() if cfg.auth_token is not None else None,
+            auth_token_file=cfg.auth_token_file,
+            messaging_service_sid=cfg.messaging_service_sid or "",
+            url=cfg.url.get_secret_value() if hasattr(cfg.url, "get_secret_value") else (cfg.url or ""),
+            bearer_token=cfg.bearer_token.get_secret_value() if cfg.bearer_token is not None else None,
+            bearer_token_file=cfg.bearer_token_file,
+            headers=dict(cfg.headers),
+        )
     return SMSNotifier(cfg, deps)

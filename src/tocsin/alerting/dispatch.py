@@ -16,7 +16,7 @@ from functools import cmp_to_key
 from tocsin.alerting.periodic import Periodic, cancel_and_wait
 from tocsin.alerting.route import RouteNode
 from tocsin.model.alert import Alert, alert_sort_key_less
-from tocsin.model.clock import Clock
+from tocsin.model.clock import Clock, sleep_or_wake
 from tocsin.model.labels import FingerprintCache, labels_to_string
 from tocsin.notify.context import NotifyContext
 from tocsin.telemetry.metrics import Metrics
@@ -92,14 +92,7 @@ class AggregationGroup:
                     await self._clock.sleep(IMMEDIATE_FLUSH_COALESCE)
                 return
             self._wake.clear()
-            sleeper = asyncio.ensure_future(self._clock.sleep(delay))
-            waker = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                waker.cancel()
-            woken = woken or waker.done()
+            woken = await sleep_or_wake(self._clock, delay, self._wake) or woken
 
     async def _run(self) -> None:
         opts = self.route.opts

@@ -85,3 +85,15 @@ class FakeClock:
 async def _settle(rounds: int = 20) -> None:
     for _ in range(rounds):
         await asyncio.sleep(0)
+
+
+async def sleep_or_wake(clock: Clock, seconds: float, wake: asyncio.Event) -> bool:
+    """Sleep `seconds` of `clock` time unless `wake` is set first; True when woken by the event."""
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    waker = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        waker.cancel()
+    return waker.done() and not waker.cancelled()

@@ -22,7 +22,7 @@ from typing import Any
 
 from tocsin.alerting.nflog import NotificationLog
 from tocsin.model.alert import Alert
-from tocsin.model.clock import Clock
+from tocsin.model.clock import Clock, sleep_or_wake
 from tocsin.model.notification import OutboxEntry
 from tocsin.notify.breaker import CircuitBreaker, CircuitState
 from tocsin.notify.context import NotifyContext
@@ -138,6 +138,7 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._deliveries: set[asyncio.Task[Any]] = set()
         self._last_gc = 0.0
+        self._stop_grace = 10.0
 
     # -- state --------------------------------------------------------------------------------------------
 
@@ -261,11 +262,15 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        for t in list(self._deliveries):
-            t.cancel()
-        for t in list(self._deliveries):
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        # Deliveries in flight finish (and record their outcome) unless they take too long: cancelling one between
+        # the channel's acceptance and the notification-log commit would send it again after the restart.
+        if self._deliveries:
+            _, late = await asyncio.wait(set(self._deliveries), timeout=self._stop_grace)
+            for t in late:
+                t.cancel()
+            for t in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
 
     def _gates(self, endpoint: Endpoint) -> tuple[CircuitBreaker, TokenBucket | None]:
         breaker = self._breakers.get(endpoint)
@@ -280,13 +285,7 @@ class Outbox:
             self._wake.clear()
             wait = self._dispatch_due()
             self._maybe_gc()
-            sleeper = asyncio.ensure_future(self._clock.sleep(min(wait, 60.0)))
-            waker = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                waker.cancel()
+            await sleep_or_wake(self._clock, min(wait, 60.0), self._wake)
 
     def _dispatch_due(self) -> float:
         """Start every delivery that may run now; return how long until the next one may."""

@@ -19,65 +19,14 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
-from tocsin.notify.template import Templates
+from tocsin.notify.text import omit_empty, truncate_chars
 
 # https://developers.mattermost.com/integrate/webhooks/incoming/#tips-and-best-practices
 MAX_TEXT_CHARS = 16383
-_MARKER = "…"
 PRIORITIES = ("urgent", "important", "standard")
 
 # Tocsin's built-in template set has no Mattermost defaults yet; these are added when missing (a user's own
 # definition of a name always wins).
-DEFAULT_TEMPLATES = {
-    "mattermost.default.username": (
-        '{{ define "mattermost.default.username" }}{{ template "__alertmanager" . }}{{ end }}'
-    ),
-    "mattermost.default.color": (
-        '{{ define "mattermost.default.color" }}{{ if eq .Status "firing" }}#D63232{{ else }}#2EB886{{ end }}{{ end }}'
-    ),
-    "mattermost.default.title": '{{ define "mattermost.default.title" }}{{ template "__subject" . }}{{ end }}',
-    "mattermost.default.titlelink": (
-        '{{ define "mattermost.default.titlelink" }}{{ template "__alertmanagerURL" . }}{{ end }}'
-    ),
-    "mattermost.default.fallback": (
-        '{{ define "mattermost.default.fallback" }}'
-        '{{ template "mattermost.default.title" . }} | {{ template "mattermost.default.titlelink" . }}{{ end }}'
-    ),
-    "mattermost.default.text": """{{ define "mattermost.default.text" -}}
-{{ with .Alerts.Firing }}#### Alerts Firing
-{{ range . }}{{ template "__tocsin_mattermost_alert" . }}{{ end }}{{ end -}}
-{{ with .Alerts.Resolved }}#### Alerts Resolved
-{{ range . }}{{ template "__tocsin_mattermost_alert" . }}{{ end }}{{ end -}}
-{{ end }}""",
-    "__tocsin_mattermost_alert": """{{ define "__tocsin_mattermost_alert" -}}
-**Labels**
-{{ range .Labels.SortedPairs }}- {{ .Name }} = {{ .Value }}
-{{ end }}{{ with .Annotations }}**Annotations**
-{{ range .SortedPairs }}- {{ .Name }} = {{ .Value }}
-{{ end }}{{ end }}{{ with .GeneratorURL }}[Source]({{ . }})
-{{ end }}
-{{ end }}""",
-}
-
-
-def add_missing_templates(templates: Templates, definitions: dict[str, str]) -> None:
-    """Add each `{{ define }}` whose name the set lacks, never replacing an existing definition."""
-    have = set(templates.names())
-    for name, source in definitions.items():
-        if name not in have:
-            templates.add_source(f"tocsin-default-{name}", source)
-
-
-def truncate_runes(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1] + _MARKER
-
-
-def _omit_empty(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if v not in ("", None, [], False)}
-
-
 def _fields(r: Renderer, where: str, fields: Sequence[MattermostField]) -> list[dict[str, Any]]:
     out = []
     for i, f in enumerate(fields):
@@ -100,7 +49,7 @@ def _attachment(r: Renderer, where: str, a: Any, with_text: bool) -> dict[str, A
     def t(name: str) -> str:
         return r.text(f"{where}{name}", getattr(a, name))
 
-    return _omit_empty(
+    return omit_empty(
         {
             "fallback": t("fallback"),
             "color": t("color"),
@@ -128,9 +77,9 @@ class MattermostNotifier:
     def payload(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> dict[str, Any]:
         cfg = self._cfg
         r = Renderer(self._deps.templates, notification_data(ctx, alerts))
-        body: dict[str, Any] = {"text": truncate_runes(r.text("text", cfg.text), MAX_TEXT_CHARS)}
+        body: dict[str, Any] = {"text": truncate_chars(r.text("text", cfg.text), MAX_TEXT_CHARS)}
         body.update(
-            _omit_empty(
+            omit_empty(
                 {
                     "channel": r.text("channel", cfg.channel),
                     "username": r.text("username", cfg.username),
@@ -199,5 +148,4 @@ def _priority(priority: str, requested_ack: bool, persistent: bool) -> dict[str,
 
 
 def build(cfg: MattermostConfig, deps: NotifierDeps) -> Notifier:
-    add_missing_templates(deps.templates, DEFAULT_TEMPLATES)
     return MattermostNotifier(cfg, deps)

@@ -22,7 +22,6 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
-from tocsin.notify.template import Templates
 
 # https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using
 MAX_MESSAGE_BYTES = 28 * 1024
@@ -37,39 +36,6 @@ ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # Alertmanager's default Teams templates (same names and output). Tocsin's built-in template set does not carry
 # them yet, so they are added when missing; a user's own definition of any of these names always wins.
-DEFAULT_TEMPLATES = {
-    "__text_alert_list_markdown": """{{ define "__text_alert_list_markdown" -}}
-{{ range . }}{{ "\\n" }}Labels:
-{{ range .Labels.SortedPairs }}  - {{ .Name }} = {{ .Value }}{{ "\\n" }}{{ end -}}
-{{ "\\n" }}Annotations:
-{{ range .Annotations.SortedPairs }}  - {{ .Name }} = {{ .Value }}{{ "\\n" }}{{ end -}}
-{{ "\\n" }}Source: {{ .GeneratorURL }}{{ "\\n" }}{{ end }}{{ "\\n" -}}
-{{ end }}""",
-    "__tocsin_teams_sections": """{{ define "__tocsin_teams_sections" -}}
-{{ "\\n" }}{{ with .Alerts.Firing }}{{ "\\n" }}# Alerts Firing:
-{{ template "__text_alert_list_markdown" . }}{{ "\\n" }}{{ end -}}
-{{ "\\n" }}{{ with .Alerts.Resolved }}{{ "\\n" }}# Alerts Resolved:
-{{ template "__text_alert_list_markdown" . }}{{ "\\n" }}{{ end -}}
-{{ "\\n" -}}
-{{ end }}""",
-    "msteams.default.summary": '{{ define "msteams.default.summary" }}{{ template "__subject" . }}{{ end }}',
-    "msteams.default.title": '{{ define "msteams.default.title" }}{{ template "__subject" . }}{{ end }}',
-    "msteams.default.text": '{{ define "msteams.default.text" }}{{ template "__tocsin_teams_sections" . }}{{ end }}',
-    "msteamsv2.default.title": '{{ define "msteamsv2.default.title" }}{{ template "__subject" . }}{{ end }}',
-    "msteamsv2.default.text": (
-        '{{ define "msteamsv2.default.text" }}{{ template "__tocsin_teams_sections" . }}{{ end }}'
-    ),
-}
-
-
-def add_missing_templates(templates: Templates, definitions: dict[str, str]) -> None:
-    """Add each `{{ define }}` whose name the set lacks, never replacing an existing definition."""
-    have = set(templates.names())
-    for name, source in definitions.items():
-        if name not in have:
-            templates.add_source(f"tocsin-default-{name}", source)
-
-
 def group_status(ctx: NotifyContext, alerts: Sequence[Alert]) -> str:
     """Alertmanager's Alerts.Status(): "firing" if any alert fires, "resolved" if all ended, "" for none."""
     if not alerts:
@@ -207,10 +173,8 @@ def build(cfg: MSTeamsConfig | MSTeamsV2Config, deps: NotifierDeps) -> Notifier:
     """Both Teams flavours come from this module, so `msteams_configs` and `msteamsv2_configs` can share it."""
     if isinstance(cfg, MSTeamsV2Config):
         return build_v2(cfg, deps)
-    add_missing_templates(deps.templates, DEFAULT_TEMPLATES)
     return MSTeamsNotifier(cfg, deps)
 
 
 def build_v2(cfg: MSTeamsV2Config, deps: NotifierDeps) -> Notifier:
-    add_missing_templates(deps.templates, DEFAULT_TEMPLATES)
     return MSTeamsV2Notifier(cfg, deps)

@@ -20,52 +20,21 @@ from tocsin.notify.http import send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
-from tocsin.notify.template import Templates
+from tocsin.notify.text import omit_empty, truncate_chars
 
 # The attachment title is cut like Slack's (Rocket.Chat's attachments follow Slack's legacy format).
 MAX_TITLE_CHARS = 1024
-_MARKER = "…"
 _SNIPPET = 200
 POST_MESSAGE_PATH = "api/v1/chat.postMessage"
 
 # Alertmanager's Rocket.Chat default templates; added when the template set lacks them (user definitions win).
-DEFAULT_TEMPLATES = {
-    "rocketchat.default.title": '{{ define "rocketchat.default.title" }}{{ template "__subject" . }}{{ end }}',
-    "rocketchat.default.alias": '{{ define "rocketchat.default.alias" }}{{ template "__alertmanager" . }}{{ end }}',
-    "rocketchat.default.titlelink": (
-        '{{ define "rocketchat.default.titlelink" }}{{ template "__alertmanagerURL" . }}{{ end }}'
-    ),
-    "rocketchat.default.emoji": '{{ define "rocketchat.default.emoji" }}{{ end }}',
-    "rocketchat.default.iconurl": '{{ define "rocketchat.default.iconurl" }}{{ end }}',
-    "rocketchat.default.text": '{{ define "rocketchat.default.text" }}{{ end }}',
-}
-
-
-def add_missing_templates(templates: Templates, definitions: dict[str, str]) -> None:
-    """Add each `{{ define }}` whose name the set lacks, never replacing an existing definition."""
-    have = set(templates.names())
-    for name, source in definitions.items():
-        if name not in have:
-            templates.add_source(f"tocsin-default-{name}", source)
-
-
-def truncate_runes(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1] + _MARKER
-
-
-def _omit_empty(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if v not in ("", None, [], False)}
-
-
 def post_message_url(api_url: str) -> str:
     return api_url.rstrip("/") + "/" + POST_MESSAGE_PATH
 
 
 def _action(r: Renderer, i: int, a: RocketchatAction) -> dict[str, Any]:
     # Rocket.Chat attachments only know button actions.
-    return _omit_empty(
+    return omit_empty(
         {
             "type": "button",
             "text": r.text(f"actions[{i}].text", a.text),
@@ -88,9 +57,9 @@ class RocketchatNotifier:
     def payload(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> dict[str, Any]:
         cfg = self._cfg
         r = Renderer(self._deps.templates, notification_data(ctx, alerts))
-        attachment = _omit_empty(
+        attachment = omit_empty(
             {
-                "title": truncate_runes(r.text("title", cfg.title), MAX_TITLE_CHARS),
+                "title": truncate_chars(r.text("title", cfg.title), MAX_TITLE_CHARS),
                 "title_link": r.text("title_link", cfg.title_link),
                 "text": r.text("text", cfg.text),
                 "image_url": r.text("image_url", cfg.image_url),
@@ -109,7 +78,7 @@ class RocketchatNotifier:
             ]
         if cfg.actions:
             attachment["actions"] = [_action(r, i, a) for i, a in enumerate(cfg.actions)]
-        body = _omit_empty(
+        body = omit_empty(
             {
                 "channel": r.text("channel", cfg.channel),
                 "emoji": r.text("emoji", cfg.emoji),
@@ -166,5 +135,4 @@ def check_rocketchat_answer(resp: httpx.Response, channel: str = "") -> None:
 
 
 def build(cfg: RocketchatConfig, deps: NotifierDeps) -> Notifier:
-    add_missing_templates(deps.templates, DEFAULT_TEMPLATES)
     return RocketchatNotifier(cfg, deps)

@@ -32,10 +32,10 @@ from tocsin.notify.http import retry_after_seconds, send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.text import omit_empty, truncate_chars
 
 # https://api.slack.com/reference/messaging/attachments#legacy_fields: the title is cut at 1024 characters.
 MAX_TITLE_CHARS = 1024
-_MARKER = "…"
 _DEFAULT_MRKDWN_IN = ("fallback", "pretext", "text")
 # Web API errors (https://api.slack.com/methods/chat.postMessage#errors) that say "later", not "never".
 _RETRYABLE_API_ERRORS = frozenset(
@@ -44,17 +44,6 @@ _RETRYABLE_API_ERRORS = frozenset(
 # Parents remembered for update_message / post_updates_to_thread; the oldest group is forgotten first.
 _MAX_REMEMBERED_GROUPS = 10_000
 _SNIPPET = 200
-
-
-def truncate_runes(text: str, limit: int) -> str:
-    """Alertmanager's TruncateInRunes: keep `limit` characters in total, the last one being the marker."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1] + _MARKER
-
-
-def _omit_empty(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if v not in ("", None, [], False)}
 
 
 def chat_update_url(post_url: str) -> str:
@@ -74,7 +63,7 @@ class SlackNotifier:
 
     # -- payload -------------------------------------------------------------------------------------------------
     def _action(self, r: Renderer, i: int, action: SlackAction) -> dict[str, Any]:
-        out = _omit_empty(
+        out = omit_empty(
             {
                 "type": r.text(f"actions[{i}].type", action.type),
                 "text": r.text(f"actions[{i}].text", action.text),
@@ -86,7 +75,7 @@ class SlackNotifier:
         )
         if action.confirm is not None:
             c = action.confirm
-            out["confirm"] = _omit_empty(
+            out["confirm"] = omit_empty(
                 {
                     "text": r.text(f"actions[{i}].confirm.text", c.text),
                     "title": r.text(f"actions[{i}].confirm.title", c.title),
@@ -101,7 +90,7 @@ class SlackNotifier:
         cfg = self._cfg
         r = Renderer(self._deps.templates, notification_data(ctx, alerts))
         attachment: dict[str, Any] = {
-            "title": truncate_runes(r.text("title", cfg.title), MAX_TITLE_CHARS),
+            "title": truncate_chars(r.text("title", cfg.title), MAX_TITLE_CHARS),
             "title_link": r.text("title_link", cfg.title_link),
             "pretext": r.text("pretext", cfg.pretext),
             "text": r.text("text", cfg.text),
@@ -127,7 +116,7 @@ class SlackNotifier:
         # Slack requires text, fallback, callback_id and footer keys even when empty (Alertmanager sends them so).
         always = ("text", "fallback", "callback_id", "footer")
         attachment = {k: v for k, v in attachment.items() if k in always or v not in ("", [], None)}
-        body = _omit_empty(
+        body = omit_empty(
             {
                 "channel": r.text("channel", cfg.channel),
                 "username": r.text("username", cfg.username),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 TRUNCATION_MARKER = "…"
 
@@ -34,3 +36,8 @@ def truncate_bytes(text: str, limit: int) -> str:
     if limit < len(marker):
         return "." * limit
     return raw[: limit - len(marker)].decode(errors="ignore") + TRUNCATION_MARKER
+
+
+def omit_empty(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop unset fields (Go's `omitempty`): services reject or mis-render empty strings and lists."""
+    return {k: v for k, v in obj.items() if v not in ("", None, [], False)}

@@ -60,13 +60,15 @@ class LoopbackService:
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.body
+                headers = dict(reply.headers)
                 if isinstance(payload, dict):
                     payload = json.dumps(payload).encode()
+                    headers.setdefault("Content-Type", "application/json")
                 elif isinstance(payload, str):
                     payload = payload.encode()
                 try:
                     self.send_response(reply.status)
-                    for k, v in reply.headers.items():
+                    for k, v in headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

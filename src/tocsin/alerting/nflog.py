@@ -58,6 +58,7 @@ class NotificationLog:
         idx: int,
         firing: Iterable[int],
         resolved: Iterable[int],
+        data: dict[str, str] | None = None,
     ) -> None:
         """Record a successful send and wait until it is durable (so a crash cannot cause a repeat)."""
         now = self._clock.now()
@@ -71,6 +72,7 @@ class NotificationLog:
             resolved=frozenset(resolved),
             expires_at=now + self._retention,
             tenant=self.tenant,
+            data=dict(data or {}),
         )
         self._entries[entry.key] = entry
         if self._metrics is not None:

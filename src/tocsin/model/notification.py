@@ -20,6 +20,8 @@ class NflogEntry:
     resolved: frozenset[int]
     expires_at: datetime
     tenant: str = field(default="default")
+    # What a channel needs to remember about this group (Slack: the message to update); Alertmanager's ReceiverData.
+    data: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, str, int]:

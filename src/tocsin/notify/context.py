@@ -20,3 +20,6 @@ class NotifyContext:
     external_url: str = ""
     firing: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
+    # The integration's remembered data for this group, from the notification log; a channel may update it and
+    # the outbox stores it with the log entry after a successful send (Slack keeps its message timestamp here).
+    receiver_data: dict[str, str] = field(default_factory=dict)

@@ -333,6 +333,8 @@ class Outbox:
             if "test" not in entry.payload and self._already_sent(entry, integ, ctx, firing, resolved):
                 await self._finish(entry, SUPERSEDED, "already notified by a concurrent delivery")
                 return
+            logged = self._nflog.query(ctx.group_key, ctx.receiver, entry.integration, entry.idx)
+            ctx.receiver_data = dict(logged.data) if logged is not None else {}
             entry.attempts += 1
             start = time.perf_counter()
             try:
@@ -353,7 +355,9 @@ class Outbox:
             self._observe(entry.integration, start, failed=False)
             breaker.success()
             if "test" not in entry.payload:
-                await self._nflog.log(ctx.group_key, ctx.receiver, entry.integration, entry.idx, firing, resolved)
+                await self._nflog.log(
+                    ctx.group_key, ctx.receiver, entry.integration, entry.idx, firing, resolved, ctx.receiver_data
+                )
             await self._finish(entry, DELIVERED, "")
             log.debug("notification delivered", extra={"id": entry.id, "attempts": entry.attempts})
         finally:

@@ -66,7 +66,8 @@ class ReceiverPipeline:
         if not integ.send_resolved:
             if not firing:
                 # Nothing to tell this receiver, but log it so the next dedup sees the resolution.
-                await self._nflog.log(ctx.group_key, ctx.receiver, integ.name, integ.index, firing, resolved)
+                data = entry.data if entry is not None else None
+                await self._nflog.log(ctx.group_key, ctx.receiver, integ.name, integ.index, firing, resolved, data)
                 return True
             to_send = [a for a in alerts if not a.resolved_at(ctx.now)]
         # Durable from here on: the outbox delivers (retrying as long as it takes) and then logs the send.

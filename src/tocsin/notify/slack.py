@@ -4,9 +4,9 @@ Two ways in: an incoming-webhook URL (`api_url`, Slack answers a plain "ok") or 
 with a bot token (`app_token`, sent as a bearer credential). The Web API answers HTTP 200 even when it refused
 the message, with `{"ok": false, "error": ...}` in the body, so a 2xx alone is not success here.
 
-`update_message` / `post_updates_to_thread` need the timestamp of the group's first message. Alertmanager keeps
-it in its notification log; Tocsin's pipeline has no per-integration store yet, so it lives in this notifier's
-memory (bounded) and is lost on restart, after which the next notification simply starts a new message.
+`update_message` / `post_updates_to_thread` need the timestamp of the group's first message. As in Alertmanager
+it is kept with the notification log (`ctx.receiver_data`, persisted by the outbox after a successful send), so
+the resolve updates the same message even after a restart; a bounded in-memory copy serves direct callers.
 
 `verify_slack_signature` checks Slack's signed requests (interactive callbacks) for the endpoint that will
 receive them.
@@ -169,23 +169,32 @@ class SlackNotifier:
             while len(self._parents) > _MAX_REMEMBERED_GROUPS:
                 self._parents.popitem(last=False)
 
+    def _parent(self, ctx: NotifyContext) -> tuple[str, str] | None:
+        channel, ts = ctx.receiver_data.get("slack_channel"), ctx.receiver_data.get("slack_ts")
+        if channel and ts:
+            return channel, ts
+        return self._parents.get(ctx.group_key)
+
     async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
         cfg = self._cfg
         body = self.payload(ctx, alerts)
         url, headers = self._target()
         tracks_parent = cfg.update_message or cfg.post_updates_to_thread
-        parent = self._parents.get(ctx.group_key) if tracks_parent else None
+        parent = self._parent(ctx) if tracks_parent else None
         if parent is None:
             answer = await self._post(url, headers, body)
             if not tracks_parent:
                 return
             self._remember(ctx.group_key, answer)
             parent = self._parents.get(ctx.group_key)
+            if parent is not None:
+                ctx.receiver_data.update({"slack_channel": parent[0], "slack_ts": parent[1]})
             if parent is not None and cfg.update_message and cfg.post_updates_to_thread:
                 # Later edits overwrite the first message; its first version is kept as the thread's first reply.
                 await self._post(url, headers, {**body, "channel": parent[0], "thread_ts": parent[1]})
             return
         channel, ts = parent
+        ctx.receiver_data.update({"slack_channel": channel, "slack_ts": ts})
         if cfg.update_message:
             await self._post(chat_update_url(url), headers, {**body, "channel": channel, "ts": ts})
         if cfg.post_updates_to_thread:

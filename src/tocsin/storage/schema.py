@@ -50,6 +50,7 @@ nflog = Table(
     Column("firing", Text, nullable=False),
     Column("resolved", Text, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Column("data", Text, nullable=False, server_default="{}"),
 )
 
 outbox = Table(

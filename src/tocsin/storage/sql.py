@@ -182,6 +182,7 @@ class SqlRepository:
                 "firing": orjson.dumps(sorted(e.firing)).decode(),
                 "resolved": orjson.dumps(sorted(e.resolved)).decode(),
                 "expires_at": to_micros(e.expires_at),
+                "data": orjson.dumps(e.data).decode(),
             }
             for e in entries
         ]
@@ -206,6 +207,7 @@ class SqlRepository:
                     resolved=frozenset(orjson.loads(r.resolved)),
                     expires_at=from_micros(r.expires_at),
                     tenant=r.tenant_id,
+                    data=orjson.loads(r.data) if r.data else {},
                 )
                 for r in result
             ]

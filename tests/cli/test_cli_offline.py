@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tocsin.api.cli_format import TreeNode, render_tree, tabwrite
 from tocsin.api.client import GettableSilence, GoTime, api_base_url, go_json
-from tocsin.api.commands import TreeNode, render_tree, select_silences, tabwrite
+from tocsin.api.commands import select_silences
 
 from .cli_support import amtool, tocsin
 

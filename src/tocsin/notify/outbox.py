@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -117,6 +120,8 @@ class Outbox:
         attempt_timeout: float = 60.0,
         tenant: str = "default",
         rng: random.Random | None = None,
+        max_in_flight: int = 64,
+        max_in_flight_per_endpoint: int = 16,
     ) -> None:
         self._clock = clock
         self._writer = writer
@@ -129,6 +134,10 @@ class Outbox:
         self._tenant = tenant
         self._rng = rng or random.Random()
         self._pending: dict[Target, OutboxEntry] = {}
+        self._timeline: list[tuple[float, int, Target]] = []  # (due, tiebreak, target) of pending entries
+        self._ready: dict[Endpoint, deque[Target]] = {}
+        self._blocked: set[Target] = set()
+        self._seq = itertools.count()
         self._inflight: dict[Target, OutboxEntry] = {}
         self._dead: dict[str, OutboxEntry] = {}
         self._recent: dict[str, OutboxEntry] = {}  # finished entries, for history without a database
@@ -139,6 +148,10 @@ class Outbox:
         self._deliveries: set[asyncio.Task[Any]] = set()
         self._last_gc = 0.0
         self._stop_grace = 10.0
+        # Bounded concurrency: beyond this, work waits here (cheap) rather than in the HTTP client's connection pool,
+        # whose queueing cost grows with its length and starves ingestion on the same event loop.
+        self.max_in_flight = max_in_flight
+        self.max_in_flight_per_endpoint = max_in_flight_per_endpoint
 
     # -- state --------------------------------------------------------------------------------------------
 
@@ -147,6 +160,7 @@ class Outbox:
         for e in entries:
             if e.status == PENDING:
                 self._pending[e.target] = e
+                self._schedule(e.target, e)
             elif e.status == DEAD:
                 self._dead[e.id] = e
         self._update_gauges()
@@ -220,10 +234,10 @@ class Outbox:
                 payload=payload,
                 tenant=self._tenant,
             )
-            if not bypass_dedup:
-                self._pending[target] = entry
-            else:
-                self._pending[(f"test:{entry.id}", *target[1:])] = entry
+            if bypass_dedup:
+                target = (f"test:{entry.id}", *target[1:])
+            self._pending[target] = entry
+            self._schedule(target, entry)
             if self._metrics is not None:
                 self._metrics.notifications.labels(integ.name).inc()
         await self._persist(entry)
@@ -241,6 +255,7 @@ class Outbox:
         entry.last_error = ""
         key: Target = (f"retry:{entry.id}", entry.receiver, entry.integration, entry.idx)
         self._pending[key] = entry
+        self._schedule(key, entry)
         await self._persist(entry)
         self._update_gauges()
         self._wake.set()
@@ -287,37 +302,67 @@ class Outbox:
             self._maybe_gc()
             await sleep_or_wake(self._clock, min(wait, 60.0), self._wake)
 
+    def _schedule(self, target: Target, entry: OutboxEntry) -> None:
+        heapq.heappush(self._timeline, (entry.next_attempt_at.timestamp(), next(self._seq), target))
+
     def _dispatch_due(self) -> float:
-        """Start every delivery that may run now; return how long until the next one may."""
-        now = self._clock.now()
-        next_wait = 3600.0
-        busy_endpoints = {(t[1], t[2], t[3]) for t in self._inflight}
-        for target, entry in list(self._pending.items()):
-            if target in self._inflight:
+        """Start the deliveries that may run now; return how long until the next one may.
+
+        Due entries move from a time-ordered heap into a FIFO per endpoint, so each wake-up costs time in
+        proportion to what becomes due, not to everything waiting (thousands during an outage).
+        """
+        now_ts = self._clock.now().timestamp()
+        timeline = self._timeline
+        while timeline and timeline[0][0] <= now_ts:
+            _, _, target = heapq.heappop(timeline)
+            entry = self._pending.get(target)
+            if entry is None:
+                continue  # delivered or superseded meanwhile
+            if entry.next_attempt_at.timestamp() > now_ts:
+                self._schedule(target, entry)  # rescheduled after this heap item was pushed
                 continue
-            due = (entry.next_attempt_at - now).total_seconds()
-            if due > 0:
-                next_wait = min(next_wait, due)
-                continue
-            endpoint: Endpoint = (entry.receiver, entry.integration, entry.idx)
+            self._ready.setdefault((entry.receiver, entry.integration, entry.idx), deque()).append(target)
+        next_wait = timeline[0][0] - now_ts if timeline else 3600.0
+        per_endpoint: dict[Endpoint, int] = {}
+        for t in self._inflight:
+            per_endpoint[(t[1], t[2], t[3])] = per_endpoint.get((t[1], t[2], t[3]), 0) + 1
+        for endpoint, queue in list(self._ready.items()):
             breaker, bucket = self._gates(endpoint)
-            gate = breaker.wait_time()
-            if breaker.state is CircuitState.HALF_OPEN and endpoint in busy_endpoints:
-                gate = max(gate, 1.0)  # one probe at a time while half-open
-            if bucket is not None:
-                gate = max(gate, bucket.wait_time())
-            if gate > 0:
-                next_wait = min(next_wait, gate)
-                continue
-            breaker.attempt()
-            if bucket is not None:
-                bucket.take()
-            del self._pending[target]
-            self._inflight[target] = entry
-            busy_endpoints.add(endpoint)
-            task = asyncio.create_task(self._deliver(target, entry))
-            self._deliveries.add(task)
-            task.add_done_callback(self._deliveries.discard)
+            while queue and len(self._inflight) < self.max_in_flight:
+                target = queue[0]
+                entry = self._pending.get(target)
+                if entry is None:
+                    queue.popleft()
+                    continue
+                if target in self._inflight:
+                    queue.popleft()
+                    self._blocked.add(target)  # re-queued when the delivery in flight finishes
+                    continue
+                busy = per_endpoint.get(endpoint, 0)
+                if busy >= self.max_in_flight_per_endpoint:
+                    break  # a finishing delivery of this endpoint wakes the loop
+                gate = breaker.wait_time()
+                if breaker.state is CircuitState.HALF_OPEN and busy:
+                    gate = max(gate, 1.0)  # one probe at a time while half-open
+                if bucket is not None:
+                    gate = max(gate, bucket.wait_time())
+                if gate > 0:
+                    next_wait = min(next_wait, gate)
+                    break
+                queue.popleft()
+                breaker.attempt()
+                if bucket is not None:
+                    bucket.take()
+                del self._pending[target]
+                self._inflight[target] = entry
+                per_endpoint[endpoint] = busy + 1
+                task = asyncio.create_task(self._deliver(target, entry))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+            if not queue:
+                del self._ready[endpoint]
+        if len(self._inflight) >= self.max_in_flight:
+            next_wait = min(next_wait, 1.0)  # a finishing delivery wakes the loop sooner
         return max(next_wait, 0.0)
 
     async def _deliver(self, target: Target, entry: OutboxEntry) -> None:
@@ -362,6 +407,11 @@ class Outbox:
             log.debug("notification delivered", extra={"id": entry.id, "attempts": entry.attempts})
         finally:
             self._inflight.pop(target, None)
+            if target in self._blocked:
+                self._blocked.discard(target)
+                waiting = self._pending.get(target)
+                if waiting is not None:
+                    self._schedule(target, waiting)
             self._update_gauges()
             self._wake.set()
             if m is not None:
@@ -403,6 +453,7 @@ class Outbox:
         entry.next_attempt_at = self._clock.now() + timedelta(seconds=delay)
         entry.updated_at = self._clock.now()
         self._pending[target] = entry
+        self._schedule(target, entry)
         await self._persist(entry)
 
     async def _finish(self, entry: OutboxEntry, status: str, error: str) -> None:

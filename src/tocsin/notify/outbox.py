@@ -121,7 +121,7 @@ class Outbox:
         tenant: str = "default",
         rng: random.Random | None = None,
         max_in_flight: int = 64,
-        max_in_flight_per_endpoint: int = 16,
+        max_in_flight_per_endpoint: int = 8,
     ) -> None:
         self._clock = clock
         self._writer = writer

@@ -46,6 +46,11 @@ from tocsin.ml.base import Detector, Explanation, decades_to_score, z_to_decades
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
+_DEBUG: list[tuple[float, ...]] | None = None
+# how many levels besides the point's own each kind of context fact packs
+_CTX_LEVELS = (0, 1, 2, 3, 1, 1, 1, 2)
+_OFF = 1 << 23
+_MASK = (1 << 24) - 1
 _COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 
@@ -79,6 +84,7 @@ class EnsembleDetector(Detector):
         ctx_ramp: int = 300,
         tie_weight: float = 0.01,
         stat_weight: float = 0.6,
+        ctx_grow: float = 2.0,
         short: int = 12,
         shift_gain: float = 0.0,
         rate_gain: float = 0.0,
@@ -170,6 +176,7 @@ class EnsembleDetector(Detector):
         self.ctx_m = 1
         self.tie_weight = tie_weight
         self.stat_weight = stat_weight
+        self.ctx_grow = ctx_grow
         # novelty hold: (index, score) pairs of a sliding maximum
         self.maxq: deque[tuple[int, float]] = deque()
         self.refractory = refractory
@@ -203,29 +210,35 @@ class EnsembleDetector(Detector):
 
         Facts pair the point's quantised level with its recent past: the previous one, two and three
         levels, the level four points back, the mean level of the last 8 and 16 points, and the range
-        of the last 16. Levels are bins of a fixed width (the warm-up range / `ctx_bins`), so values
-        outside anything seen make new levels and therefore new facts."""
+        of the last 16. Levels are bins of the width `ctx_bw` (the warm-up range / `ctx_bins`, widened
+        as the series' range grows, see `_coarsen`), so values outside anything seen make new levels
+        and therefore new facts. A fact is an int: 24 bits per level (offset by 2^23), then 3 bits of
+        kind."""
         b = math.floor((x - self.ctx_lo) / self.ctx_bw)
+        if b < 1 - _OFF:
+            b = 1 - _OFF
+        elif b > _OFF - 1:
+            b = _OFF - 1
         h = self.ctx_hist
         L = len(h)
         seen = self.ctx_seen
-        base = (b + 32768) * 8
-        facts = [base]
+        c0 = b + _OFF
+        facts = [c0 << 3]
         if L >= 1:
-            h1 = h[-1] + 32768
-            facts.append((base + 1) * 65536 + h1)
+            c1 = (c0 << 24) | (h[-1] + _OFF)
+            facts.append((c1 << 3) | 1)
             if L >= 2:
-                h2 = h[-2] + 32768
-                facts.append(((base + 2) * 65536 + h1) * 65536 + h2)
+                c2 = (c1 << 24) | (h[-2] + _OFF)
+                facts.append((c2 << 3) | 2)
                 if L >= 3:
-                    facts.append((((base + 3) * 65536 + h1) * 65536 + h2) * 65536 + h[-3] + 32768)
+                    facts.append((((c2 << 24) | (h[-3] + _OFF)) << 3) | 3)
                     if L >= 4:
-                        facts.append((base + 4) * 65536 + h[-4] + 32768)
+                        facts.append((((c0 << 24) | (h[-4] + _OFF)) << 3) | 4)
                         if L >= 8:
-                            facts.append((base + 5) * 65536 + round(self.ctx_sum8 / 8) + 32768)
+                            facts.append((((c0 << 24) | (round(self.ctx_sum8 / 8) + _OFF)) << 3) | 5)
                             if L >= 16:
-                                facts.append((base + 6) * 65536 + round(self.ctx_sum16 / 16) + 32768)
-                                facts.append(((base + 7) * 65536 + min(h) + 32768) * 65536 + max(h) + 32768)
+                                facts.append((((c0 << 24) | (round(self.ctx_sum16 / 16) + _OFF)) << 3) | 6)
+                                facts.append((((((c0 << 24) | (min(h) + _OFF)) << 24) | (max(h) + _OFF)) << 3) | 7)
         new = 0
         for f in facts:
             if f not in seen:
@@ -243,6 +256,32 @@ class EnsembleDetector(Detector):
         self.ctx_new = new
         self.ctx_m = len(facts)
         return new / len(facts)
+
+    def _coarsen(self) -> None:
+        """Double the level width, mapping the learned facts and the level history onto the new levels
+        (level b becomes floor(b / 2)), so the context memory keeps its resolution relative to the range
+        the series has shown so far instead of the range of its first points."""
+        self.ctx_bw *= 2.0
+        out: set[int] = set()
+        for f in self.ctx_seen:
+            kind = f & 7
+            v = f >> 3
+            m = _CTX_LEVELS[kind]
+            parts = []
+            for _ in range(m):
+                parts.append((((v & _MASK) - _OFF) >> 1) + _OFF)
+                v >>= 24
+            g = ((v - _OFF) >> 1) + _OFF
+            for c in reversed(parts):
+                g = (g << 24) | c
+            out.add((g << 3) | kind)
+        self.ctx_seen = out
+        h = self.ctx_hist
+        lv = [v >> 1 for v in h]
+        h.clear()
+        h.extend(lv)
+        self.ctx_sum8 = sum(lv[-8:]) if len(lv) >= 8 else sum(lv)
+        self.ctx_sum16 = sum(lv)
 
     def _start_context(self) -> None:
         """Fix the level width from the warm-up and learn the warm-up's contexts."""
@@ -341,6 +380,9 @@ class EnsembleDetector(Detector):
         self.n = n + 1
         if self.ctx_on and self.n == self.ctx_warmup:
             self._start_context()
+        elif self.ctx_grow > 0.0 and self.ctx_on and self.n > self.ctx_warmup:
+            while self.hi - self.lo > self.ctx_grow * self.ctx_bins * self.ctx_bw:
+                self._coarsen()
         if not self.checked and self.n >= self.next_check:
             self._learn_period()
 
@@ -502,6 +544,8 @@ class EnsembleDetector(Detector):
                 self.last_fire = n
                 self.last_fire_dec = score
         self.last = (x, score, expected, scale, comp, best)
+        if _DEBUG is not None and score > 0.0:
+            _DEBUG.append((n, score, self.ctx_new if self.ctx_on else 0, calibrated, best, x, self.lo, self.hi))
         self._learn(x, n)
         return score
 

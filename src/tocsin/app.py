@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from tocsin import __version__
+from tocsin.alerting.acks import AckStore
 from tocsin.alerting.dispatch import Dispatcher
 from tocsin.alerting.inhibit import Inhibitor, InhibitRule
 from tocsin.alerting.marker import AlertState, Marker
@@ -31,6 +32,7 @@ from tocsin.alerting.timeinterval import TimeInterval
 from tocsin.config import Config, ConfigError, load_config_file
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
+from tocsin.notify.acknowledge import GroupAcknowledger
 from tocsin.notify.integration import NotifierDeps
 from tocsin.notify.outbox import DEAD, PENDING, Outbox
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
@@ -110,6 +112,8 @@ class Tocsin:
         self.inhibitor: Inhibitor
         self.dispatcher: Dispatcher
         self.pipeline: Pipeline
+        self.acks: AckStore
+        self.acknowledger: GroupAcknowledger
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -130,6 +134,7 @@ class Tocsin:
             self.clock, self.writer, self.metrics, opts.data_retention, opts.maintenance_interval
         )
         self.silencer = Silencer(self.silences, self.marker, self.clock)
+        self.acks = AckStore(self.clock, self.writer)
         self.outbox = Outbox(
             self.clock,
             self.writer,
@@ -143,6 +148,7 @@ class Tocsin:
         self.silences.load(await self.repo.load_silences())
         self.nflog.load(await self.repo.load_nflog())
         self.outbox.load(await self.repo.load_outbox([PENDING, DEAD]))
+        self.acks.load(await self.repo.load_acks())
         log.info(
             "state restored",
             extra={"alerts": len(self.store), "silences": len(self.silences.all()),
@@ -227,8 +233,11 @@ class Tocsin:
         for r in config.receivers:
             integrations = build_integrations(r, deps)
             n_integrations += len(integrations)
-            receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.outbox)
+            receivers[r.name] = ReceiverPipeline(integrations, self.nflog, self.outbox, self.acks)
         self.pipeline = Pipeline(receivers, self.inhibitor, self.silencer, self._interval_active, self.marker)
+        self.acknowledger = GroupAcknowledger(
+            self.clock, self.acks, self.nflog, self.outbox, self.pipeline, self.external_url
+        )
         self.dispatcher = Dispatcher(
             self.route, self.clock, self.pipeline.exec, self.metrics, external_url=self.external_url
         )
@@ -242,6 +251,11 @@ class Tocsin:
         m.config_hash.set(int(hashlib.sha256(config.original.encode()).hexdigest()[:12], 16))
         m.config_last_reload_successful.set(1)
         m.config_last_reload_success_timestamp.set(self.clock.now().timestamp())
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared HTTP client (channels, Slack interaction replies)."""
+        return self._http
 
     def _interval_active(self, name: str, now: datetime) -> bool:
         return any(ti.contains(now) for ti in self._time_intervals.get(name, ()))

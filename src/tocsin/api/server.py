@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin import __version__
+from tocsin.api.slack_interactions import build_slack_router
 from tocsin.api.tocsin_v1 import build_tocsin_router
 from tocsin.api.v2 import build_router, error_response, ingest_alerts, too_large
 
@@ -80,6 +81,7 @@ def create_app(core: Tocsin, route_prefix: str = "/") -> ASGIApp:
     )
     app.include_router(build_router(core), prefix=f"{prefix}/api/v2")
     app.include_router(build_tocsin_router(core), prefix=f"{prefix}/api/tocsin/v1", tags=["tocsin"])
+    app.include_router(build_slack_router(core), prefix=f"{prefix}/api/tocsin/v1", tags=["tocsin"])
 
     @app.get(f"{prefix}/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

@@ -1,18 +1,23 @@
-"""Tocsin's own API (beyond Alertmanager's): delivery history, dead-letter retry, test notifications."""
+"""Tocsin's own API (beyond Alertmanager's): delivery history, dead-letter retry, test notifications, alert
+groups and their acknowledgements."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from tocsin.alerting.acks import AckError, NothingToAcknowledge
 from tocsin.api.codec import format_api_time
 from tocsin.api.v2 import error_response, json_response
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.labels import fingerprint
 from tocsin.model.notification import OutboxEntry
+from tocsin.notify.acknowledge import GroupRef, find_group, group_refs
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.outbox import FINISHED, PENDING
 
@@ -38,11 +43,99 @@ def entry_json(e: OutboxEntry) -> dict[str, Any]:
         "firing": len(e.payload.get("firing", [])),
         "resolved": len(e.payload.get("resolved", [])),
         "test": bool(e.payload.get("test")),
+        "event": e.payload.get("ctx", {}).get("event", "notify"),
     }
+
+
+def ack_json(a: Acknowledgement | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {
+        "ackedBy": a.acked_by,
+        "ackedAt": format_api_time(a.acked_at),
+        "comment": a.comment,
+        "source": a.source,
+        "alerts": len(a.fingerprints),
+    }
+
+
+def group_json(core: Tocsin, g: GroupRef) -> dict[str, Any]:
+    now = core.clock.now()
+    firing = sum(1 for a in g.alerts if not a.resolved_at(now))
+    return {
+        "id": g.id,
+        "groupKey": g.group_key,
+        "receiver": g.receiver,
+        "labels": g.labels,
+        "alerts": len(g.alerts),
+        "firing": firing,
+        "acknowledgement": ack_json(core.acks.get(g.group_key, g.receiver)),
+    }
+
+
+async def _ack_body(request: Request) -> tuple[str, str]:
+    """`ackedBy` and `comment` from a JSON body; ValueError names the field that is wrong."""
+    raw = await request.body()
+    if len(raw) > 64 * 1024:
+        raise ValueError("request body: larger than 64 KiB")
+    try:
+        body = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"request body: not valid JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise ValueError("request body: must be a JSON object with ackedBy and optional comment")
+    unknown = sorted(set(body) - {"ackedBy", "comment"})
+    if unknown:
+        raise ValueError(f"request body: unknown field {unknown[0]!r} (expected ackedBy, comment)")
+    by, comment = body.get("ackedBy", ""), body.get("comment", "")
+    if not isinstance(by, str):
+        raise ValueError(f"ackedBy: must be a string, got {type(by).__name__}")
+    if not isinstance(comment, str):
+        raise ValueError(f"comment: must be a string, got {type(comment).__name__}")
+    return by, comment
 
 
 def build_tocsin_router(core: Tocsin) -> APIRouter:
     router = APIRouter()
+
+    @router.get("/groups")
+    async def groups(receiver: str | None = None, acknowledged: bool | None = None) -> Response:
+        """Alert groups with their ids (for acknowledging) and acknowledgement state."""
+        out = []
+        for g in group_refs(core.dispatcher.groups()):
+            if receiver is not None and g.receiver != receiver:
+                continue
+            item = group_json(core, g)
+            if acknowledged is not None and (item["acknowledgement"] is not None) != acknowledged:
+                continue
+            out.append(item)
+        out.sort(key=lambda x: (x["receiver"], x["groupKey"]))
+        return json_response(out)
+
+    @router.post("/groups/{ref}/ack")
+    async def acknowledge(ref: str, request: Request) -> Response:
+        """Acknowledge a group: no more repeat notifications until something new fires; channels are told."""
+        try:
+            by, comment = await _ack_body(request)
+        except ValueError as exc:
+            return error_response(str(exc))
+        g = find_group(core.dispatcher.groups(), ref)
+        if g is None:
+            return error_response(f"no alert group with id {ref!r}", 404)
+        try:
+            await core.acknowledger.acknowledge(g, by, comment, source="api")
+        except AckError as exc:
+            return error_response(str(exc), 409 if isinstance(exc, NothingToAcknowledge) else 400)
+        return json_response(group_json(core, g))
+
+    @router.delete("/groups/{ref}/ack")
+    async def unacknowledge(ref: str) -> Response:
+        g = find_group(core.dispatcher.groups(), ref)
+        if g is None:
+            return error_response(f"no alert group with id {ref!r}", 404)
+        if await core.acknowledger.unacknowledge(g) is None:
+            return error_response(f"group {g.id} is not acknowledged", 404)
+        return json_response(group_json(core, g))
 
     @router.get("/notifications")
     async def notifications(

@@ -9,7 +9,7 @@ and fields of current Alertmanager releases. Defaults that come from `global` ar
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 
@@ -290,11 +290,33 @@ class SlackConfig(_Notifier):
     update_message: bool = False
     post_updates_to_thread: bool = False
     timeout: GoDuration = 0.0
+    # Tocsin's additions (not in Alertmanager): a Block Kit layout with a severity colour bar, the alert list and
+    # links, and interactive buttons whose clicks Slack posts to /api/tocsin/v1/slack/interactions, verified with
+    # the app's signing secret.
+    block_kit: bool = False
+    buttons: list[Literal["acknowledge", "silence", "workflow"]] = Field(default_factory=list)
+    silence_duration: GoDuration = 3600.0
+    workflow: str = ""
+    signing_secret: SecretField | None = None
+    signing_secret_file: FileField = None
 
     @model_validator(mode="after")
     def _check(self) -> SlackConfig:
         at_most_one(self, "api_url", "api_url_file")
         at_most_one(self, "app_token", "app_token_file")
+        at_most_one(self, "signing_secret", "signing_secret_file")
+        if self.buttons and not self.block_kit:
+            raise ValueError("buttons need block_kit: true (they are Block Kit elements)")
+        if self.buttons and not (has_value(self.signing_secret) or has_value(self.signing_secret_file)):
+            raise ValueError(
+                "buttons need signing_secret or signing_secret_file: Tocsin must verify that a click came from Slack"
+            )
+        if len(set(self.buttons)) != len(self.buttons):
+            raise ValueError("buttons: each button may appear only once")
+        if "workflow" in self.buttons and not self.workflow.strip():
+            raise ValueError("the workflow button needs workflow: the name of the workflow it starts")
+        if self.silence_duration <= 0:
+            raise ValueError("silence_duration must be positive")
         if (has_value(self.api_url) or has_value(self.api_url_file)) and (
             has_value(self.app_token) or has_value(self.app_token_file)
         ):

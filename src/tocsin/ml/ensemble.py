@@ -43,14 +43,11 @@ from bisect import bisect_left, bisect_right, insort
 from collections import deque
 
 from tocsin.ml.base import Detector, Explanation, decades_to_score, z_to_decades
+from tocsin.ml.context import ContextMemory
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
 _DEBUG: list[tuple[float, ...]] | None = None
-# how many levels besides the point's own each kind of context fact packs
-_CTX_LEVELS = (0, 1, 2, 3, 1, 1, 1, 2)
-_OFF = 1 << 23
-_MASK = (1 << 24) - 1
 _COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 
@@ -85,6 +82,7 @@ class EnsembleDetector(Detector):
         tie_weight: float = 0.01,
         stat_weight: float = 0.6,
         ctx_grow: float = 2.0,
+        ctx_block: int = 0,
         short: int = 12,
         shift_gain: float = 0.0,
         rate_gain: float = 0.0,
@@ -164,19 +162,19 @@ class EnsembleDetector(Detector):
         self.ctx_on = ctx
         self.ctx_warmup = min(max(ctx_warmup, self.warmup), window)
         self.ctx_bins = ctx_bins
-        self.ctx_lo = 0.0
-        self.ctx_bw = 1.0
-        self.ctx_hist: deque[int] = deque(maxlen=16)
-        self.ctx_sum8 = 0
-        self.ctx_sum16 = 0
-        self.ctx_seen: set[int] = set()
-        self.ctx_cap = 16384
+        self.ctx = ContextMemory(ctx_bins, ctx_grow)
+        # the same at a coarser time scale: block means of `ctx_block` points
+        self.ctx_block = ctx_block
+        self.ctx2 = ContextMemory(ctx_bins, ctx_grow) if ctx_block > 1 else None
+        self.blk_sum = 0.0
+        self.blk_n = 0
+        self.blk_warm: list[float] = []
+        self.blk_age = 0
         self.ctx_ramp = ctx_ramp
         self.ctx_new = 0
         self.ctx_m = 1
         self.tie_weight = tie_weight
         self.stat_weight = stat_weight
-        self.ctx_grow = ctx_grow
         # novelty hold: (index, score) pairs of a sliding maximum
         self.maxq: deque[tuple[int, float]] = deque()
         self.refractory = refractory
@@ -205,92 +203,9 @@ class EnsembleDetector(Detector):
         self.period = detect_period(recent, step, self.max_period, min_cycles=1.5) or 0
         self.checked = True
 
-    def _context(self, x: float) -> float:
-        """Learn this point's context facts and return the share that were new.
-
-        Facts pair the point's quantised level with its recent past: the previous one, two and three
-        levels, the level four points back, the mean level of the last 8 and 16 points, and the range
-        of the last 16. Levels are bins of the width `ctx_bw` (the warm-up range / `ctx_bins`, widened
-        as the series' range grows, see `_coarsen`), so values outside anything seen make new levels
-        and therefore new facts. A fact is an int: 24 bits per level (offset by 2^23), then 3 bits of
-        kind."""
-        b = math.floor((x - self.ctx_lo) / self.ctx_bw)
-        if b < 1 - _OFF:
-            b = 1 - _OFF
-        elif b > _OFF - 1:
-            b = _OFF - 1
-        h = self.ctx_hist
-        L = len(h)
-        seen = self.ctx_seen
-        c0 = b + _OFF
-        facts = [c0 << 3]
-        if L >= 1:
-            c1 = (c0 << 24) | (h[-1] + _OFF)
-            facts.append((c1 << 3) | 1)
-            if L >= 2:
-                c2 = (c1 << 24) | (h[-2] + _OFF)
-                facts.append((c2 << 3) | 2)
-                if L >= 3:
-                    facts.append((((c2 << 24) | (h[-3] + _OFF)) << 3) | 3)
-                    if L >= 4:
-                        facts.append((((c0 << 24) | (h[-4] + _OFF)) << 3) | 4)
-                        if L >= 8:
-                            facts.append((((c0 << 24) | (round(self.ctx_sum8 / 8) + _OFF)) << 3) | 5)
-                            if L >= 16:
-                                facts.append((((c0 << 24) | (round(self.ctx_sum16 / 16) + _OFF)) << 3) | 6)
-                                facts.append((((((c0 << 24) | (min(h) + _OFF)) << 24) | (max(h) + _OFF)) << 3) | 7)
-        new = 0
-        for f in facts:
-            if f not in seen:
-                new += 1
-                if len(seen) < self.ctx_cap:
-                    seen.add(f)
-        # slide the level history (16 points) and its running sums
-        if L >= 8:
-            self.ctx_sum8 -= h[-8]
-        if L == 16:
-            self.ctx_sum16 -= h[0]
-        h.append(b)
-        self.ctx_sum8 += b
-        self.ctx_sum16 += b
-        self.ctx_new = new
-        self.ctx_m = len(facts)
-        return new / len(facts)
-
-    def _coarsen(self) -> None:
-        """Double the level width, mapping the learned facts and the level history onto the new levels
-        (level b becomes floor(b / 2)), so the context memory keeps its resolution relative to the range
-        the series has shown so far instead of the range of its first points."""
-        self.ctx_bw *= 2.0
-        out: set[int] = set()
-        for f in self.ctx_seen:
-            kind = f & 7
-            v = f >> 3
-            m = _CTX_LEVELS[kind]
-            parts = []
-            for _ in range(m):
-                parts.append((((v & _MASK) - _OFF) >> 1) + _OFF)
-                v >>= 24
-            g = ((v - _OFF) >> 1) + _OFF
-            for c in reversed(parts):
-                g = (g << 24) | c
-            out.add((g << 3) | kind)
-        self.ctx_seen = out
-        h = self.ctx_hist
-        lv = [v >> 1 for v in h]
-        h.clear()
-        h.extend(lv)
-        self.ctx_sum8 = sum(lv[-8:]) if len(lv) >= 8 else sum(lv)
-        self.ctx_sum16 = sum(lv)
-
     def _start_context(self) -> None:
         """Fix the level width from the warm-up and learn the warm-up's contexts."""
-        pts = self.ring[: self.ctx_warmup]
-        lo, hi = min(pts), max(pts)
-        self.ctx_lo = lo
-        self.ctx_bw = (hi - lo) / self.ctx_bins if hi > lo else 1e-3 * (abs(lo) + 1.0)
-        for v in pts:
-            self._context(v)
+        self.ctx.start(self.ring[: self.ctx_warmup])
 
     def _fwd(self, x: float) -> float:
         c = self.log_c
@@ -380,9 +295,6 @@ class EnsembleDetector(Detector):
         self.n = n + 1
         if self.ctx_on and self.n == self.ctx_warmup:
             self._start_context()
-        elif self.ctx_grow > 0.0 and self.ctx_on and self.n > self.ctx_warmup:
-            while self.hi - self.lo > self.ctx_grow * self.ctx_bins * self.ctx_bw:
-                self._coarsen()
         if not self.checked and self.n >= self.next_check:
             self._learn_period()
 
@@ -515,7 +427,29 @@ class EnsembleDetector(Detector):
             # context novelty: the share of this point's context facts never seen before, nudged up
             # as the model matures (which also breaks ties between equally new contexts in favour of
             # the later, better informed one)
-            frac = self._context(x)
+            frac = self.ctx.learn(x)
+            self.ctx_new, self.ctx_m = self.ctx.new, self.ctx.m
+            if self.ctx2 is not None:
+                self.blk_sum += x
+                self.blk_n += 1
+                if self.blk_n == self.ctx_block:
+                    mean = self.blk_sum / self.ctx_block
+                    self.blk_sum = 0.0
+                    self.blk_n = 0
+                    if self.blk_age:
+                        f2 = self.ctx2.learn(mean)
+                        self.blk_age += 1
+                        if self.blk_age * self.ctx_block < self.ctx_ramp:
+                            f2 *= self.blk_age * self.ctx_block / self.ctx_ramp
+                        if f2 > frac:
+                            frac = f2
+                            self.ctx_new, self.ctx_m = self.ctx2.new, self.ctx2.m
+                    else:
+                        self.blk_warm.append(mean)
+                        if len(self.blk_warm) * self.ctx_block >= self.ctx_warmup:
+                            self.ctx2.start(self.blk_warm)
+                            self.blk_warm = []
+                            self.blk_age = 1
             nov = frac * (1.0 - 1.0 / (1.0 + math.log(n + 1.0)))
             age = n - self.ctx_warmup + 1
             if age < self.ctx_ramp:
@@ -557,10 +491,9 @@ class EnsembleDetector(Detector):
         elif name == "shift":
             detail = f"mean of the last {len(self.short_ring)} points is shifted, equivalent |z|={z:.2f}"
         elif name == "context novelty":
-            lvl = self.ctx_hist[-1] if self.ctx_hist else 0
-            lo = self.ctx_lo + lvl * self.ctx_bw
+            lo, hi = self.ctx.level()
             detail = (f"{self.ctx_new} of {self.ctx_m} context facts never seen before in this series "
-                      f"(value level [{self._inv(lo):.4g}, {self._inv(lo + self.ctx_bw):.4g}) with its recent "
+                      f"(value level [{self._inv(lo):.4g}, {self._inv(hi):.4g}) with its recent "
                       f"levels); statistical |z|={z:.2f}")
         elif name == "surprise rate":
             detail = f"recent surprise is unusually high for this series, equivalent |z|={z:.2f}"

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tocsin.model.ack import Acknowledgement
+
+# What a delivery tells the channel: the group's state (every notification), or that someone acknowledged it
+# (sent only to channels that can show it: PagerDuty, Opsgenie, Slack).
+NOTIFY, ACKNOWLEDGE = "notify", "acknowledge"
+
 
 @dataclass
 class NotifyContext:
@@ -23,3 +29,6 @@ class NotifyContext:
     # The integration's remembered data for this group, from the notification log; a channel may update it and
     # the outbox stores it with the log entry after a successful send (Slack keeps its message timestamp here).
     receiver_data: dict[str, str] = field(default_factory=dict)
+    event: str = NOTIFY
+    # The group's acknowledgement, if any (set for ACKNOWLEDGE events and for notifications of acknowledged groups).
+    ack: Acknowledgement | None = None

@@ -13,8 +13,9 @@ def needs_update(
     send_resolved: bool,
     repeat_interval: float,
     ctx: NotifyContext,
+    acknowledged: bool = False,
 ) -> bool:
-    """Alertmanager's DedupStage decision."""
+    """Alertmanager's DedupStage decision; an acknowledged group is not repeated on `repeat_interval`."""
     if entry is None:
         return bool(firing)
     if not firing <= entry.firing:
@@ -24,4 +25,6 @@ def needs_update(
         return bool(entry.firing)
     if send_resolved and not resolved <= entry.resolved:
         return True
+    if acknowledged:
+        return False
     return entry.timestamp.timestamp() < ctx.now.timestamp() - repeat_interval

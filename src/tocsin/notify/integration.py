@@ -78,3 +78,9 @@ class NotifierDeps:
         if callable(self._templates):
             self._templates = self._templates()
         return self._templates
+
+
+def supports_event(notifier: Notifier, event: str) -> bool:
+    """Whether a channel does something with an event other than a notification (`events` on the notifier)."""
+    events: frozenset[str] = getattr(notifier, "events", frozenset())
+    return event in events

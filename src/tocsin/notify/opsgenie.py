@@ -13,7 +13,7 @@ from typing import Any
 
 from tocsin.config.notifiers import OpsGenieConfig
 from tocsin.model.alert import Alert
-from tocsin.notify.context import NotifyContext
+from tocsin.notify.context import ACKNOWLEDGE, NotifyContext
 from tocsin.notify.http import send
 from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
@@ -36,6 +36,9 @@ def split_list(text: str) -> list[str]:
 
 
 class OpsGenieNotifier:
+    # A Tocsin acknowledgement acknowledges the group's Opsgenie alert (Alert API `acknowledge` by alias).
+    events = frozenset({ACKNOWLEDGE})
+
     def __init__(self, cfg: OpsGenieConfig, deps: NotifierDeps, *, timeout: float | None = None) -> None:
         self._cfg = cfg
         self._deps = deps
@@ -49,7 +52,15 @@ class OpsGenieNotifier:
         renderer = Renderer(self._deps.templates, data)
         alias = group_key_hash(ctx.group_key)
         requests: list[tuple[str, str, dict[str, Any]]]
-        if data.status == "resolved":
+        if ctx.event == ACKNOWLEDGE:
+            ack_url = f"{self._base}v2/alerts/{alias}/acknowledge?identifierType=alias"
+            body = {"source": self._text(ctx, renderer, "source", self._cfg.source)}
+            if ctx.ack is not None:
+                body["user"] = ctx.ack.acked_by[:100]
+                body["note"] = (f"Acknowledged in Tocsin: {ctx.ack.comment}" if ctx.ack.comment else
+                                "Acknowledged in Tocsin")[:25000]
+            requests = [("POST", ack_url, body)]
+        elif data.status == "resolved":
             close_url = f"{self._base}v2/alerts/{alias}/close?identifierType=alias"
             requests = [("POST", close_url, {"source": self._text(ctx, renderer, "source", self._cfg.source)})]
         else:

@@ -24,11 +24,12 @@ from datetime import timedelta
 from typing import Any
 
 from tocsin.alerting.nflog import NotificationLog
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.clock import Clock, sleep_or_wake
 from tocsin.model.notification import OutboxEntry
 from tocsin.notify.breaker import CircuitBreaker, CircuitState
-from tocsin.notify.context import NotifyContext
+from tocsin.notify.context import NOTIFY, NotifyContext
 from tocsin.notify.dedup import needs_update
 from tocsin.notify.integration import Integration, NotifyError
 from tocsin.notify.ratelimit import TokenBucket, bucket_for
@@ -53,16 +54,44 @@ def retry_delay(attempts: int, rng: random.Random) -> float:
     return base * (0.5 + rng.random())
 
 
-def encode_payload(ctx: NotifyContext, alerts: Sequence[Alert], firing: set[int], resolved: set[int]) -> dict[str, Any]:
+def _encode_ack(ack: Acknowledgement) -> dict[str, Any]:
     return {
-        "ctx": {
-            "group_key": ctx.group_key,
-            "group_labels": ctx.group_labels,
-            "receiver": ctx.receiver,
-            "now": to_micros(ctx.now),
-            "repeat_interval": ctx.repeat_interval,
-            "external_url": ctx.external_url,
-        },
+        "by": ack.acked_by,
+        "at": to_micros(ack.acked_at),
+        "comment": ack.comment,
+        "source": ack.source,
+        "fingerprints": [f"{fp:016x}" for fp in sorted(ack.fingerprints)],
+    }
+
+
+def _decode_ack(raw: dict[str, Any], ctx: NotifyContext, tenant: str) -> Acknowledgement:
+    return Acknowledgement(
+        group_key=ctx.group_key,
+        receiver=ctx.receiver,
+        acked_by=raw["by"],
+        acked_at=from_micros(raw["at"]),
+        comment=raw["comment"],
+        fingerprints=frozenset(int(fp, 16) for fp in raw["fingerprints"]),
+        source=raw["source"],
+        tenant=tenant,
+    )
+
+
+def encode_payload(ctx: NotifyContext, alerts: Sequence[Alert], firing: set[int], resolved: set[int]) -> dict[str, Any]:
+    c: dict[str, Any] = {
+        "group_key": ctx.group_key,
+        "group_labels": ctx.group_labels,
+        "receiver": ctx.receiver,
+        "now": to_micros(ctx.now),
+        "repeat_interval": ctx.repeat_interval,
+        "external_url": ctx.external_url,
+    }
+    if ctx.event != NOTIFY:
+        c["event"] = ctx.event
+    if ctx.ack is not None:
+        c["ack"] = _encode_ack(ctx.ack)
+    return {
+        "ctx": c,
         "alerts": [
             {
                 "labels": a.labels,
@@ -81,7 +110,14 @@ def encode_payload(ctx: NotifyContext, alerts: Sequence[Alert], firing: set[int]
     }
 
 
-def decode_payload(payload: dict[str, Any]) -> tuple[NotifyContext, list[Alert], set[int], set[int]]:
+def is_event(payload: dict[str, Any]) -> bool:
+    """A test notification or an event (acknowledgement): delivered outside the notification log's dedup."""
+    return "test" in payload or "event" in payload["ctx"]
+
+
+def decode_payload(
+    payload: dict[str, Any], tenant: str = "default"
+) -> tuple[NotifyContext, list[Alert], set[int], set[int]]:
     c = payload["ctx"]
     ctx = NotifyContext(
         group_key=c["group_key"],
@@ -90,7 +126,10 @@ def decode_payload(payload: dict[str, Any]) -> tuple[NotifyContext, list[Alert],
         now=from_micros(c["now"]),
         repeat_interval=float(c["repeat_interval"]),
         external_url=c["external_url"],
+        event=c.get("event", NOTIFY),
     )
+    if "ack" in c:
+        ctx.ack = _decode_ack(c["ack"], ctx, tenant)
     alerts = [
         Alert(
             labels=a["labels"],
@@ -245,6 +284,43 @@ class Outbox:
         self._wake.set()
         return entry
 
+    async def enqueue_event(self, ctx: NotifyContext, integ: Integration, alerts: Sequence[Alert]) -> OutboxEntry:
+        """Accept an event (ctx.event, e.g. an acknowledgement) for one integration; durable like a notification.
+
+        Events have their own queue slot per group and integration, so they neither replace nor are replaced by
+        the group's notifications; a newer event of the same kind replaces one still waiting.
+        """
+        now = self._clock.now()
+        firing = {a.fingerprint for a in alerts if not a.resolved_at(ctx.now)}
+        payload = encode_payload(ctx, alerts, firing, set())
+        target: Target = (f"{ctx.event}:{ctx.group_key}", ctx.receiver, integ.name, integ.index)
+        entry = self._pending.get(target)
+        if entry is not None:
+            entry.payload = payload
+            entry.updated_at = now
+        else:
+            entry = OutboxEntry(
+                id=str(uuid.uuid4()),
+                group_key=ctx.group_key,
+                receiver=ctx.receiver,
+                integration=integ.name,
+                idx=integ.index,
+                status=PENDING,
+                created_at=now,
+                updated_at=now,
+                next_attempt_at=now,
+                attempts=0,
+                last_error="",
+                payload=payload,
+                tenant=self._tenant,
+            )
+            self._pending[target] = entry
+            self._schedule(target, entry)
+        await self._persist(entry)
+        self._update_gauges()
+        self._wake.set()
+        return entry
+
     async def retry_dead(self, entry_id: str) -> OutboxEntry:
         """Put a dead letter back in the queue (after the cause was fixed)."""
         entry = self._dead.pop(entry_id, None)
@@ -374,8 +450,9 @@ class Outbox:
             if integ is None:
                 await self._finish(entry, DEAD, "receiver or integration is no longer configured")
                 return
-            ctx, alerts, firing, resolved = decode_payload(entry.payload)
-            if "test" not in entry.payload and self._already_sent(entry, integ, ctx, firing, resolved):
+            ctx, alerts, firing, resolved = decode_payload(entry.payload, entry.tenant)
+            special = is_event(entry.payload)
+            if not special and self._already_sent(entry, integ, ctx, firing, resolved):
                 await self._finish(entry, SUPERSEDED, "already notified by a concurrent delivery")
                 return
             logged = self._nflog.query(ctx.group_key, ctx.receiver, entry.integration, entry.idx)
@@ -399,7 +476,7 @@ class Outbox:
                 return
             self._observe(entry.integration, start, failed=False)
             breaker.success()
-            if "test" not in entry.payload:
+            if not special:
                 await self._nflog.log(
                     ctx.group_key, ctx.receiver, entry.integration, entry.idx, firing, resolved, ctx.receiver_data
                 )

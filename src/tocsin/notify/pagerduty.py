@@ -15,7 +15,7 @@ import orjson
 
 from tocsin.config.notifiers import PagerdutyConfig
 from tocsin.model.alert import Alert
-from tocsin.notify.context import NotifyContext
+from tocsin.notify.context import ACKNOWLEDGE, NotifyContext
 from tocsin.notify.http import send
 from tocsin.notify.integration import NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
@@ -73,6 +73,9 @@ def _without_empty(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 class PagerDutyNotifier:
+    # An acknowledgement in Tocsin acknowledges the PagerDuty alert/incident of the same group.
+    events = frozenset({ACKNOWLEDGE})
+
     def __init__(self, cfg: PagerdutyConfig, deps: NotifierDeps, *, v1_url: str = V1_URL) -> None:
         self._cfg = cfg
         self._deps = deps
@@ -83,6 +86,12 @@ class PagerDutyNotifier:
     async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
         data = notification_data(ctx, alerts)
         renderer = Renderer(self._deps.templates, data)
+        if ctx.event == ACKNOWLEDGE:
+            body = orjson.dumps(self._ack_message(ctx, renderer))
+            if renderer.error is not None:
+                raise NotifyError(f"{SERVICE}: {renderer.error}", retry=False)
+            await self._post(body)
+            return
         action = "resolve" if data.status == "resolved" else "trigger"
         details = {k: renderer.text(f"details[{k}]", v) for k, v in self._cfg.details.items()}
         details_field: tuple[str, ...]
@@ -92,7 +101,29 @@ class PagerDutyNotifier:
             msg, details_field = self._v2_message(ctx, renderer, action, details), ("payload", "custom_details")
         if renderer.error is not None:
             raise NotifyError(f"{SERVICE}: {renderer.error}", retry=False)
-        body = self._encode(ctx, msg, details_field)
+        await self._post(self._encode(ctx, msg, details_field))
+
+    def _ack_message(self, ctx: NotifyContext, renderer: Renderer) -> dict[str, Any]:
+        """Events v2 `acknowledge` (routing_key, dedup_key, event_action only) or v1 `acknowledge`."""
+        cfg = self._cfg
+        ack = ctx.ack
+        who = f"Acknowledged in Tocsin by {ack.acked_by}" if ack is not None else "Acknowledged in Tocsin"
+        if ack is not None and ack.comment:
+            who += f": {ack.comment}"
+        if self._v1:
+            return {
+                "service_key": self._key(renderer, cfg.service_key, cfg.service_key_file, "service_key"),
+                "event_type": "acknowledge",
+                "incident_key": group_key_hash(ctx.group_key),
+                "description": truncate_runes(who, MAX_SUMMARY_RUNES)[0],
+            }
+        return {
+            "routing_key": self._key(renderer, cfg.routing_key, cfg.routing_key_file, "routing_key"),
+            "dedup_key": group_key_hash(ctx.group_key),
+            "event_action": "acknowledge",
+        }
+
+    async def _post(self, body: bytes) -> None:
         try:
             await send(
                 self._deps.http,

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from tocsin.alerting.acks import AckStore
 from tocsin.alerting.inhibit import Inhibitor
 from tocsin.alerting.marker import Marker
 from tocsin.alerting.nflog import NotificationLog
@@ -32,14 +33,19 @@ class ReceiverPipeline:
         integrations: Sequence[Integration],
         nflog: NotificationLog,
         outbox: Outbox,
+        acks: AckStore | None = None,
     ) -> None:
         self.integrations = list(integrations)
         self._nflog = nflog
         self._outbox = outbox
+        self._acks = acks
 
     async def run(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
         if not self.integrations:
             return True
+        if self._acks is not None:
+            firing = frozenset(a.fingerprint for a in alerts if not a.resolved_at(ctx.now))
+            ctx.ack = await self._acks.review(ctx.group_key, ctx.receiver, firing)
         results = await asyncio.gather(
             *(self._run_integration(i, ctx, alerts) for i in self.integrations), return_exceptions=True
         )
@@ -60,7 +66,8 @@ class ReceiverPipeline:
         firing = {a.fingerprint for a in alerts if not a.resolved_at(ctx.now)}
         resolved = {a.fingerprint for a in alerts if a.resolved_at(ctx.now)}
         entry = self._nflog.query(ctx.group_key, ctx.receiver, integ.name, integ.index)
-        if not needs_update(entry, firing, resolved, integ.send_resolved, ctx.repeat_interval, ctx):
+        acked = ctx.ack is not None
+        if not needs_update(entry, firing, resolved, integ.send_resolved, ctx.repeat_interval, ctx, acked):
             return True
         to_send: Sequence[Alert] = alerts
         if not integ.send_resolved:

@@ -8,8 +8,9 @@ the message, with `{"ok": false, "error": ...}` in the body, so a 2xx alone is n
 it is kept with the notification log (`ctx.receiver_data`, persisted by the outbox after a successful send), so
 the resolve updates the same message even after a restart; a bounded in-memory copy serves direct callers.
 
-`verify_slack_signature` checks Slack's signed requests (interactive callbacks) for the endpoint that will
-receive them.
+`block_kit: true` switches to Tocsin's Block Kit layout (`slack_blocks`); its buttons call back into Tocsin, whose
+endpoint checks the requests with `slack_signature_problem`. An acknowledgement updates the group's message
+(Web API with a known message ts) or posts a short note (incoming webhooks cannot edit).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import orjson
 
 from tocsin.config.notifiers import SLACK_BOT_API_URL, SlackAction, SlackConfig
 from tocsin.model.alert import Alert
-from tocsin.notify.context import NotifyContext
+from tocsin.notify.context import ACKNOWLEDGE, NotifyContext
 from tocsin.notify.http import retry_after_seconds, send
 from tocsin.notify.integration import Notifier, NotifierDeps, NotifyError
 from tocsin.notify.render import Renderer, notification_data
 from tocsin.notify.secrets import secret_value
+from tocsin.notify.slack_blocks import block_kit_attachment, mrkdwn_escape
 from tocsin.notify.text import omit_empty, truncate_chars
 
 # https://api.slack.com/reference/messaging/attachments#legacy_fields: the title is cut at 1024 characters.
@@ -56,6 +58,8 @@ def chat_update_url(post_url: str) -> str:
 
 
 class SlackNotifier:
+    events = frozenset({ACKNOWLEDGE})
+
     def __init__(self, cfg: SlackConfig, deps: NotifierDeps) -> None:
         self._cfg = cfg
         self._deps = deps
@@ -126,6 +130,9 @@ class SlackNotifier:
                 "text": r.text("message_text", cfg.message_text),
             }
         )
+        if cfg.block_kit:
+            attachment = block_kit_attachment(cfg, r, ctx, alerts)
+            body.setdefault("text", attachment["fallback"])  # what notifications and screen readers show
         body["attachments"] = [attachment]
         if r.error:
             raise NotifyError(f"slack: {r.error}", retry=False)
@@ -175,7 +182,39 @@ class SlackNotifier:
             return channel, ts
         return self._parents.get(ctx.group_key)
 
+    async def _acknowledged(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
+        """Show an acknowledgement: edit the group's Block Kit message, or post a note (in its thread if known)."""
+        url, headers = self._target()
+        parent = self._parent(ctx)
+        if parent is not None and self._cfg.block_kit and "Authorization" in headers:
+            body = self.payload(ctx, alerts)  # re-rendered: the acknowledgement line, no Acknowledge button
+            await self._post(chat_update_url(url), headers, {**body, "channel": parent[0], "ts": parent[1]})
+            return
+        r = Renderer(self._deps.templates, notification_data(ctx, alerts))
+        title = r.text("title", self._cfg.title)
+        who = ctx.ack.acked_by if ctx.ack is not None else "someone"
+        text = f":white_check_mark: *{mrkdwn_escape(title)}* acknowledged by *{mrkdwn_escape(who)}*"
+        if ctx.ack is not None and ctx.ack.comment:
+            text += f": {mrkdwn_escape(ctx.ack.comment)}"
+        note: dict[str, Any] = omit_empty(
+            {
+                "channel": r.text("channel", self._cfg.channel),
+                "username": r.text("username", self._cfg.username),
+                "icon_emoji": r.text("icon_emoji", self._cfg.icon_emoji),
+                "icon_url": r.text("icon_url", self._cfg.icon_url),
+            }
+        )
+        note["text"] = truncate_chars(text, 3000)
+        if parent is not None:
+            note["channel"], note["thread_ts"] = parent
+        if r.error:
+            raise NotifyError(f"slack: {r.error}", retry=False)
+        await self._post(url, headers, note)
+
     async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
+        if ctx.event == ACKNOWLEDGE:
+            await self._acknowledged(ctx, alerts)
+            return
         cfg = self._cfg
         body = self.payload(ctx, alerts)
         url, headers = self._target()
@@ -184,6 +223,12 @@ class SlackNotifier:
         if parent is None:
             answer = await self._post(url, headers, body)
             if not tracks_parent:
+                if cfg.block_kit and not ctx.receiver_data.get("slack_ts"):
+                    # Kept so an acknowledgement can edit this message later.
+                    self._remember(ctx.group_key, answer)
+                    first = self._parents.get(ctx.group_key)
+                    if first is not None:
+                        ctx.receiver_data.update({"slack_channel": first[0], "slack_ts": first[1]})
                 return
             self._remember(ctx.group_key, answer)
             parent = self._parents.get(ctx.group_key)

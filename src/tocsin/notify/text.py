@@ -14,6 +14,14 @@ def group_key_hash(group_key: str) -> str:
     return hashlib.sha256(group_key.encode()).hexdigest()
 
 
+GROUP_ID_CHARS = 16
+
+
+def group_id(group_key: str) -> str:
+    """A short, stable handle for a group in URLs and buttons (its key holds the route path and all its labels)."""
+    return group_key_hash(group_key)[:GROUP_ID_CHARS]
+
+
 def truncate_runes(text: str, limit: int) -> tuple[str, bool]:
     """Alertmanager's TruncateInRunes: at most `limit` characters, the last one being the marker."""
     if len(text) <= limit:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from tocsin.storage.schema import metadata
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 _version_table = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
 

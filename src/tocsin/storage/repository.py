@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
 
 NflogKey = tuple[str, str, str, str, int]
+AckKey = tuple[str, str, str]  # tenant, group key, receiver
 
 
 class Repository(Protocol):
@@ -50,5 +52,11 @@ class Repository(Protocol):
     ) -> list[OutboxEntry]: ...
 
     async def delete_outbox_before(self, cutoff: datetime, statuses: Sequence[str]) -> int: ...
+
+    async def upsert_acks(self, acks: Sequence[Acknowledgement]) -> None: ...
+
+    async def delete_acks(self, keys: Sequence[AckKey]) -> None: ...
+
+    async def load_acks(self) -> list[Acknowledgement]: ...
 
     async def close(self) -> None: ...

@@ -72,3 +72,16 @@ outbox = Table(
     Index("ix_outbox_status", "tenant_id", "status"),
     Index("ix_outbox_group", "tenant_id", "group_key"),
 )
+
+acks = Table(
+    "acks",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("group_key", Text, primary_key=True),
+    Column("receiver", Text, primary_key=True),
+    Column("acked_by", Text, nullable=False),
+    Column("acked_at", BigInteger, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("fingerprints", Text, nullable=False),
+    Column("source", String(32), nullable=False),
+)

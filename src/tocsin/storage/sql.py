@@ -12,13 +12,14 @@ from sqlalchemy import event, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.matchers import Matcher, MatchType
 from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
 from tocsin.storage import schema
 from tocsin.storage.migrate import upgrade_to_head
-from tocsin.storage.repository import NflogKey
+from tocsin.storage.repository import AckKey, NflogKey
 from tocsin.storage.timeconv import from_micros, from_micros_opt, to_micros
 
 _CHUNK = 500
@@ -286,6 +287,45 @@ class SqlRepository:
                 t.delete().where(t.c.status.in_(list(statuses)), t.c.updated_at < to_micros(cutoff))
             )
             return int(result.rowcount or 0)
+
+    # -- acknowledgements ---------------------------------------------------------------------------------
+
+    async def upsert_acks(self, acks: Sequence[Acknowledgement]) -> None:
+        rows = [
+            {
+                "tenant_id": a.tenant,
+                "group_key": a.group_key,
+                "receiver": a.receiver,
+                "acked_by": a.acked_by,
+                "acked_at": to_micros(a.acked_at),
+                "comment": a.comment,
+                "fingerprints": orjson.dumps([f"{fp:016x}" for fp in sorted(a.fingerprints)]).decode(),
+                "source": a.source,
+            }
+            for a in acks
+        ]
+        await self._upsert(schema.acks, rows, ["tenant_id", "group_key", "receiver"])
+
+    async def delete_acks(self, keys: Sequence[AckKey]) -> None:
+        t = schema.acks
+        await self._delete(t, (t.c.tenant_id, t.c.group_key, t.c.receiver), list(keys))
+
+    async def load_acks(self) -> list[Acknowledgement]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(schema.acks))
+            return [
+                Acknowledgement(
+                    group_key=r.group_key,
+                    receiver=r.receiver,
+                    acked_by=r.acked_by,
+                    acked_at=from_micros(r.acked_at),
+                    comment=r.comment,
+                    fingerprints=frozenset(int(fp, 16) for fp in orjson.loads(r.fingerprints)),
+                    source=r.source,
+                    tenant=r.tenant_id,
+                )
+                for r in result
+            ]
 
     # -- helpers ------------------------------------------------------------------------------------------
 

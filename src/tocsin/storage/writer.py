@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.notification import NflogEntry, OutboxEntry
 from tocsin.model.silence import Silence
-from tocsin.storage.repository import NflogKey, Repository
+from tocsin.storage.repository import AckKey, NflogKey, Repository
 from tocsin.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,10 @@ class _Batch:
     silences: dict[tuple[str, str], tuple[bool, Silence | None]] = field(default_factory=dict)
     nflog: dict[NflogKey, tuple[bool, NflogEntry | None]] = field(default_factory=dict)
     outbox: dict[tuple[str, str], tuple[bool, OutboxEntry | None]] = field(default_factory=dict)
+    acks: dict[AckKey, tuple[bool, Acknowledgement | None]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.alerts) + len(self.silences) + len(self.nflog) + len(self.outbox)
+        return len(self.alerts) + len(self.silences) + len(self.nflog) + len(self.outbox) + len(self.acks)
 
     def absorb_older(self, older: _Batch) -> None:
         """Put back a failed batch underneath this newer one (newer changes win)."""
@@ -45,6 +47,7 @@ class _Batch:
             (self.silences, older.silences),
             (self.nflog, older.nflog),
             (self.outbox, older.outbox),
+            (self.acks, older.acks),
         )
         for mine, theirs in pairs:
             for k, v in theirs.items():
@@ -100,6 +103,14 @@ class WriteBehind:
 
     def delete_outbox(self, tenant: str, entry_id: str) -> None:
         self._batch.outbox[(tenant, entry_id)] = (_DELETE, None)
+        self._changed()
+
+    def put_ack(self, ack: Acknowledgement) -> None:
+        self._batch.acks[ack.key] = (_UPSERT, ack)
+        self._changed()
+
+    def delete_ack(self, key: AckKey) -> None:
+        self._batch.acks[key] = (_DELETE, None)
         self._changed()
 
     def flushed(self) -> Awaitable[None]:
@@ -177,6 +188,8 @@ class WriteBehind:
             await self._apply("nflog", batch.nflog, self._repo.upsert_nflog, self._repo.delete_nflog)
         if batch.outbox:
             await self._apply("outbox", batch.outbox, self._repo.upsert_outbox, self._repo.delete_outbox)
+        if batch.acks:
+            await self._apply("acks", batch.acks, self._repo.upsert_acks, self._repo.delete_acks)
 
     async def _apply(
         self,

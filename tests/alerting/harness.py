@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from tests.alerting.routecfg import RouteCfg
 
+from tocsin.alerting.acks import AckStore
 from tocsin.alerting.dispatch import Dispatcher
 from tocsin.alerting.inhibit import Inhibitor, InhibitRule
 from tocsin.alerting.marker import Marker
@@ -72,13 +73,16 @@ class Harness:
         self.silences = Silences(self.clock, None)
         self.nflog = NotificationLog(self.clock, None)
         self.notifier = RecordingNotifier(self.clock)
+        self.acks = AckStore(self.clock, None)
         self.inhibitor = Inhibitor(list(inhibit_rules), self.marker, self.clock)
         self.silencer = Silencer(self.silences, self.marker, self.clock)
         self.outbox = Outbox(
             self.clock, None, self.nflog, lambda r, n, i: self.pipeline.find(r, n, i), rng=random.Random(1)
         )
         pipelines = {
-            r: ReceiverPipeline([Integration("webhook", 0, r, send_resolved, self.notifier)], self.nflog, self.outbox)
+            r: ReceiverPipeline(
+                [Integration("webhook", 0, r, send_resolved, self.notifier)], self.nflog, self.outbox, self.acks
+            )
             for r in receivers
         }
         self.pipeline = Pipeline(pipelines, self.inhibitor, self.silencer, lambda name, now: False)

@@ -89,13 +89,15 @@ def _alert_section(alert: Alert, group_labels: dict[str, str], now_firing: bool)
     title = ann.get("summary") or ann.get("title") or alert.labels.get("alertname", "alert")
     rank = _rank(alert)
     icon = RESOLVED_EMOJI if not now_firing else _EMOJI.get(rank if rank is not None else -1, ":red_circle:")
-    lines = [f"{icon} *{mrkdwn_escape(title)}*"]
+    # Each part has its own budget so a huge description cannot push the links out of the 3,000 characters.
+    lines = [f"{icon} *{truncate_chars(mrkdwn_escape(title), 300)}*"]
     detail = ann.get("description") or ann.get("message") or ""
     if detail:
-        lines.append(mrkdwn_escape(detail))
+        lines.append(truncate_chars(mrkdwn_escape(detail), 1500))
     own = {k: v for k, v in sorted(alert.labels.items()) if group_labels.get(k) != v}
     if own:
-        lines.append(" ".join(f"`{mrkdwn_escape(k)}={mrkdwn_escape(v)}`" for k, v in own.items()))
+        labels = " ".join(f"`{mrkdwn_escape(k)}={mrkdwn_escape(v)}`" for k, v in own.items())
+        lines.append(truncate_chars(labels, 600))
     since = int(alert.starts_at.timestamp())
     meta = f"Since <!date^{since}^{{date_short_pretty}} {{time}}|{alert.starts_at.isoformat()}>"
     if alert.generator_url:

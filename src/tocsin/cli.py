@@ -163,6 +163,10 @@ def _register(command: str | None) -> None:
         from tocsin.api.notify_commands import notify_app
 
         app.add_typer(notify_app, name="notify", help="Notification delivery: history, retry, test.")
+    if command in (None, "group"):
+        from tocsin.api.group_commands import group_app
+
+        app.add_typer(group_app, name="group", help="Alert groups: list, acknowledge, withdraw an acknowledgement.")
     if command in (None, "template"):
         from tocsin.notify.template.commands import template_app
 

@@ -7,6 +7,8 @@ test plays Slack's side of a button click with a correctly (and incorrectly) sig
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -194,6 +196,20 @@ def test_ack_api_errors_name_the_problem(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/groups", params={"acknowledged": "true"}).json()[0]["id"] == gid
         assert httpx.delete(f"{base}/groups/{gid}/ack").status_code == 200
         assert httpx.get(f"{base}/groups", params={"acknowledged": "true"}).json() == []
+
+        # The same through the command line.
+        def tocsin(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "tocsin.cli", "group", *args,
+                                   f"--alertmanager.url={server.base_url}"], capture_output=True, text=True)
+
+        assert gid in tocsin("list").stdout
+        run = tocsin("ack", gid, "--author", "carol", "--comment", "db team on it")
+        assert run.returncode == 0 and f"acknowledged {gid} (oncall) as carol" in run.stdout, run.stderr
+        listed = json.loads(tocsin("list", "--acknowledged", "-o", "json").stdout)
+        assert listed[0]["acknowledgement"]["comment"] == "db team on it"
+        assert tocsin("unack", gid).returncode == 0
+        missing = tocsin("ack", "0000000000000000")
+        assert missing.returncode == 1 and "no alert group with id" in missing.stderr
 
         # Interactivity without the Slack body shape, or unsigned, is refused with the reason.
         r = httpx.post(f"{base}/slack/interactions", content=b"payload=x")

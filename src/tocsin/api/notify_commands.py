@@ -11,14 +11,14 @@ import typer
 
 notify_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Notification delivery: history and retries.")
 
-_URL_HELP = "Tocsin to talk to (env ALERTMANAGER_URL)."
+URL_HELP = "Tocsin to talk to (env ALERTMANAGER_URL)."
 
 
-def _base(url: str | None) -> str:
+def api_base(url: str | None) -> str:
     return (url or os.environ.get("ALERTMANAGER_URL") or "http://localhost:9093").rstrip("/") + "/api/tocsin/v1"
 
 
-def _call(method: str, url: str, **kw: Any) -> Any:
+def call_api(method: str, url: str, **kw: Any) -> Any:
     try:
         resp = httpx.request(method, url, timeout=30, **kw)
     except httpx.HTTPError as exc:
@@ -59,7 +59,7 @@ def history(
     status: str = typer.Option(None, "--status", help="pending, delivered, dead or superseded."),
     limit: int = typer.Option(100, "--limit"),
     output: str = typer.Option("simple", "-o", "--output", help="simple or json."),
-    url: str = typer.Option(None, "--alertmanager.url", help=_URL_HELP),
+    url: str = typer.Option(None, "--alertmanager.url", help=URL_HELP),
 ) -> None:
     """What was sent where, when, with which outcome and how many attempts."""
     params: dict[str, Any] = {"limit": limit}
@@ -67,36 +67,36 @@ def history(
         params["group_key"] = group_key
     if status:
         params["status"] = status
-    entries = _call("GET", f"{_base(url)}/notifications", params=params)
+    entries = call_api("GET", f"{api_base(url)}/notifications", params=params)
     typer.echo(json.dumps(entries, indent=2) if output == "json" else _table(entries))
 
 
 @notify_app.command()
 def retry(
     entry_id: str = typer.Argument(..., help="ID of a dead letter (from `tocsin notify history --status dead`)."),
-    url: str = typer.Option(None, "--alertmanager.url", help=_URL_HELP),
+    url: str = typer.Option(None, "--alertmanager.url", help=URL_HELP),
 ) -> None:
     """Send a dead letter again."""
     if len(entry_id) < 36:
         matches = [
             e["id"]
-            for e in _call("GET", f"{_base(url)}/notifications", params={"status": "dead", "limit": 10_000})
+            for e in call_api("GET", f"{api_base(url)}/notifications", params={"status": "dead", "limit": 10_000})
             if e["id"].startswith(entry_id)
         ]
         if len(matches) != 1:
             typer.echo(f"tocsin: error: {len(matches)} dead letters match {entry_id!r}", err=True)
             raise typer.Exit(1)
         entry_id = matches[0]
-    entry = _call("POST", f"{_base(url)}/notifications/{entry_id}/retry")
+    entry = call_api("POST", f"{api_base(url)}/notifications/{entry_id}/retry")
     typer.echo(f"queued {entry['id']} for {entry['receiver']}/{entry['integration']}")
 
 
 @notify_app.command()
 def test(
     receiver: str = typer.Argument(..., help="Receiver name from the configuration."),
-    url: str = typer.Option(None, "--alertmanager.url", help=_URL_HELP),
+    url: str = typer.Option(None, "--alertmanager.url", help=URL_HELP),
 ) -> None:
     """Send a test notification through every integration of a receiver."""
-    entries = _call("POST", f"{_base(url)}/receivers/{receiver}/test")
+    entries = call_api("POST", f"{api_base(url)}/receivers/{receiver}/test")
     for e in entries:
         typer.echo(f"queued test notification {e['id']} via {e['integration']}")

@@ -84,12 +84,21 @@ class WebhookConfig(_Notifier):
     url_file: FileField = None
     max_alerts: int = Field(0, ge=0)
     timeout: GoDuration = 0.0
+    # Tocsin's additions: a templated body instead of the version 4 JSON, and an HMAC-SHA256 signature header
+    # (X-Tocsin-Signature over the timestamp and the body) so the receiver can verify the sender.
+    body_template: str = ""
+    content_type: str = "application/json"
+    signing_secret: SecretField | None = None
+    signing_secret_file: FileField = None
 
     @model_validator(mode="after")
     def _check(self) -> WebhookConfig:
         exactly_one(self, "url", "url_file")
+        at_most_one(self, "signing_secret", "signing_secret_file")
         if self.timeout < 0:
             raise ValueError("timeout must not be negative")
+        if not self.content_type.strip() or "\n" in self.content_type or "\r" in self.content_type:
+            raise ValueError("content_type must be a single-line media type such as application/json")
         return self
 
 

@@ -33,6 +33,7 @@ from tocsin.config import Config, ConfigError, load_config_file
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
 from tocsin.notify.acknowledge import GroupAcknowledger
+from tocsin.notify.http import new_http_client
 from tocsin.notify.integration import NotifierDeps
 from tocsin.notify.outbox import DEAD, PENDING, Outbox
 from tocsin.notify.pipeline import Pipeline, ReceiverPipeline
@@ -102,7 +103,7 @@ class Tocsin:
         self.started_at: datetime = self.clock.now()
         self.ready = False
         self.node_name = uuid.uuid4().hex[:26].upper()
-        self._http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
+        self._http = new_http_client(USER_AGENT)
         self._reload_lock = asyncio.Lock()
         self._unsubscribe: list[Any] = []
         self._time_intervals: dict[str, list[TimeInterval]] = {}

@@ -1,8 +1,12 @@
-"""One way for every HTTP channel to send a request and classify the answer.
+"""One way for every HTTP channel to send a request and classify the answer, and the client they share.
 
 2xx is success; 408, 429 and 5xx (and network errors) are worth retrying, honouring Retry-After; any other 4xx is
 permanent. Error messages carry the service's status and a short piece of its answer, never the URL (webhook
 URLs and query strings often contain credentials).
+
+Channels speak httpx's API, but the shared client sends through aiohttp's connection pool and C HTTP parser
+(httpx-aiohttp's transport): it costs about a third of httpcore's CPU per request, which is most of a
+notification's cost at a thousand notifications a second (docs/adr/0004-http-transport.md).
 """
 
 from __future__ import annotations
@@ -12,12 +16,29 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from tocsin.notify.integration import NotifyError
 
 _RETRY_STATUS = frozenset({408, 429})
 _SNIPPET = 300
+
+
+# Connections kept per host: the outbox runs at most 8 deliveries per endpoint and 64 in all.
+_POOL_LIMIT = 128
+_POOL_LIMIT_PER_HOST = 16
+
+
+def new_http_client(user_agent: str) -> httpx.AsyncClient:
+    """The HTTP client every channel of a server shares (one connection pool per process)."""
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=_POOL_LIMIT, limit_per_host=_POOL_LIMIT_PER_HOST, keepalive_timeout=30)
+        return aiohttp.ClientSession(connector=connector, auto_decompress=False)
+
+    return httpx.AsyncClient(headers={"User-Agent": user_agent}, transport=AiohttpTransport(client=session))
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -73,7 +94,7 @@ async def send(
         )
     except httpx.TimeoutException:
         raise NotifyError(f"{service}: request timed out", retry=True) from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, aiohttp.ClientError) as exc:
         raise NotifyError(f"{service}: request failed: {type(exc).__name__}", retry=True) from None
     check_response(service, resp)
     return resp

@@ -80,6 +80,7 @@ class SqlRepository:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        self._upserts: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._upsert_sql: dict[str, str] = {}
 
     @classmethod
@@ -332,9 +333,13 @@ class SqlRepository:
     async def _upsert(self, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
         if not rows:
             return
-        stmt = self._insert(table)
-        update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
+        # Building the statement (the `excluded` column proxies) costs more than a small write; build it once.
+        cache_key = (table.name, tuple(keys))
+        stmt = self._upserts.get(cache_key)
+        if stmt is None:
+            stmt = self._insert(table)
+            update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+            stmt = self._upserts[cache_key] = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
         async with self._engine.begin() as conn:
             for i in range(0, len(rows), _CHUNK):
                 await conn.execute(stmt, rows[i : i + _CHUNK])

@@ -26,42 +26,25 @@ _MASK = (1 << 24) - 1
 
 
 @register
-class ContextMemory:
-    """Context facts of one series at one time scale (plain attributes, so the state codec saves it)."""
+class Lattice:
+    """Context facts on one grid of levels: level b holds values in [origin + b bw, origin + (b+1) bw)."""
 
-    def __init__(self, bins: int = 6, grow: float = 2.0, cap: int = 16384) -> None:
-        self.bins = bins
-        self.grow = grow
+    def __init__(self, origin: float, bw: float, cap: int, beta: float = 0.0) -> None:
+        self.beta = beta
+        self.origin = origin
+        self.bw = bw
         self.cap = cap
-        self.lo = 0.0
-        self.bw = 1.0
-        self.vlo = math.inf
-        self.vhi = -math.inf
         self.hist: deque[int] = deque(maxlen=16)
         self.sum8 = 0
         self.sum16 = 0
-        self.seen: set[int] = set()
+        self.seen: dict[int, int] = {}
         self.new = 0
+        self.mask = 0
         self.m = 1
-
-    def start(self, values: list[float]) -> None:
-        """Fix the level width from warm-up values and learn their contexts."""
-        lo, hi = min(values), max(values)
-        self.lo = lo
-        self.bw = (hi - lo) / self.bins if hi > lo else 1e-3 * (abs(lo) + 1.0)
-        self.vlo, self.vhi = lo, hi
-        for v in values:
-            self.learn(v)
-
-    def level(self) -> tuple[float, float]:
-        """The value range of the latest point's level."""
-        b = self.hist[-1] if self.hist else 0
-        lo = self.lo + b * self.bw
-        return lo, lo + self.bw
 
     def learn(self, x: float) -> float:
         """Learn this point's context facts and return the share that were new."""
-        b = math.floor((x - self.lo) / self.bw)
+        b = math.floor((x - self.origin) / self.bw)
         if b < 1 - _OFF:
             b = 1 - _OFF
         elif b > _OFF - 1:
@@ -87,11 +70,21 @@ class ContextMemory:
                                 facts.append((((c0 << 24) | (round(self.sum16 / 16) + _OFF)) << 3) | 6)
                                 facts.append((((((c0 << 24) | (min(h) + _OFF)) << 24) | (max(h) + _OFF)) << 3) | 7)
         new = 0
+        mask = 0
+        nov = 0.0
+        beta = self.beta
         for f in facts:
-            if f not in seen:
+            c = seen.get(f, 0)
+            if not c:
                 new += 1
+                nov += 1.0
+                mask |= 1 << (f & 7)
                 if len(seen) < self.cap:
-                    seen.add(f)
+                    seen[f] = 1
+            else:
+                if beta > 0.0:
+                    nov += (1.0 + c) ** -beta
+                seen[f] = c + 1
         # slide the level history (16 points) and its running sums
         if L >= 8:
             self.sum8 -= h[-8]
@@ -101,35 +94,99 @@ class ContextMemory:
         self.sum8 += b
         self.sum16 += b
         self.new = new
+        self.mask = mask
         self.m = len(facts)
+        return nov / len(facts)
+
+    def coarsened(self, shift: int) -> Lattice:
+        """This lattice's memory on levels twice as wide, level b becoming floor((b - shift) / 2)."""
+        out = Lattice(self.origin + shift * self.bw, 2.0 * self.bw, self.cap, self.beta)
+        seen: dict[int, int] = {}
+        for f, cnt in self.seen.items():
+            kind = f & 7
+            v = f >> 3
+            parts = []
+            for _ in range(_LEVELS[kind]):
+                parts.append((((v & _MASK) - _OFF - shift) >> 1) + _OFF)
+                v >>= 24
+            g = ((v - _OFF - shift) >> 1) + _OFF
+            for c in reversed(parts):
+                g = (g << 24) | c
+            key = (g << 3) | kind
+            seen[key] = seen.get(key, 0) + cnt
+        out.seen = seen
+        lv = [(v - shift) >> 1 for v in self.hist]
+        out.hist.extend(lv)
+        out.sum8 = sum(lv[-8:])
+        out.sum16 = sum(lv)
+        return out
+
+
+@register
+class ContextMemory:
+    """Context facts of one series on `tilings` grids offset by 1/tilings of a level from each other
+    (plain attributes, so the state codec saves it). The novelty is the mean share over the grids, so a
+    value near a level edge does not look new or old just by which side of the edge it falls."""
+
+    def __init__(self, bins: int = 6, grow: float = 2.0, cap: int = 16384, tilings: int = 1,
+                 beta: float = 0.0) -> None:
+        self.beta = beta
+        if tilings < 1 or tilings & (tilings - 1):
+            raise ValueError(f"tilings must be a power of two, got {tilings}")
+        self.bins = bins
+        self.grow = grow
+        self.cap = cap
+        self.tilings = tilings
+        self.vlo = math.inf
+        self.vhi = -math.inf
+        self.grids: list[Lattice] = []
+        self.new = 0
+        self.mask = 0
+        self.m = 1
+
+    def start(self, values: list[float]) -> None:
+        """Fix the level width from warm-up values and learn their contexts."""
+        lo, hi = min(values), max(values)
+        bw = (hi - lo) / self.bins if hi > lo else 1e-3 * (abs(lo) + 1.0)
+        t = self.tilings
+        self.grids = [Lattice(lo - k * bw / t, bw, self.cap // t, self.beta) for k in range(t)]
+        self.vlo, self.vhi = lo, hi
+        for v in values:
+            self.learn(v)
+
+    @property
+    def bw(self) -> float:
+        return self.grids[0].bw if self.grids else 1.0
+
+    def level(self) -> tuple[float, float]:
+        """The value range of the latest point's level (on the first grid)."""
+        g = self.grids[0]
+        b = g.hist[-1] if g.hist else 0
+        lo = g.origin + b * g.bw
+        return lo, lo + g.bw
+
+    def learn(self, x: float) -> float:
+        """Learn this point's context facts and return the mean share that were new."""
+        frac = 0.0
+        new = m = mask = 0
+        for g in self.grids:
+            frac += g.learn(x)
+            new += g.new
+            m += g.m
+            mask |= g.mask
+        self.new, self.m, self.mask = new, m, mask
         if x < self.vlo:
             self.vlo = x
         if x > self.vhi:
             self.vhi = x
         if self.grow > 0.0:
-            while self.vhi - self.vlo > self.grow * self.bins * self.bw:
+            while self.vhi - self.vlo > self.grow * self.bins * self.grids[0].bw:
                 self._coarsen()
-        return new / len(facts)
+        return frac / len(self.grids)
 
     def _coarsen(self) -> None:
-        """Double the level width, mapping the learned facts and the level history onto it."""
-        self.bw *= 2.0
-        out: set[int] = set()
-        for f in self.seen:
-            kind = f & 7
-            v = f >> 3
-            parts = []
-            for _ in range(_LEVELS[kind]):
-                parts.append((((v & _MASK) - _OFF) >> 1) + _OFF)
-                v >>= 24
-            g = ((v - _OFF) >> 1) + _OFF
-            for c in reversed(parts):
-                g = (g << 24) | c
-            out.add((g << 3) | kind)
-        self.seen = out
-        h = self.hist
-        lv = [v >> 1 for v in h]
-        h.clear()
-        h.extend(lv)
-        self.sum8 = sum(lv[-8:])
-        self.sum16 = sum(lv)
+        """Double the level width of every grid. On the wider levels, grid k's edges fall on edges of the
+        old grid 2k mod t, shifted by 2k div t old levels, so its memory is mapped from that grid."""
+        t = self.tilings
+        old = self.grids
+        self.grids = [old[(2 * k) % t].coarsened((2 * k) // t) for k in range(t)]

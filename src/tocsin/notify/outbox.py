@@ -476,11 +476,16 @@ class Outbox:
                 return
             self._observe(entry.integration, start, failed=False)
             breaker.success()
-            if not special:
+            if special:
+                await self._finish(entry, DELIVERED, "")
+            else:
+                # One commit for both: the outbox row is queued first and the log entry's write waits for the
+                # commit that carries both (the writer stores log entries before outbox rows, so a crash in
+                # between can only repeat a notification, never lose one).
+                await self._finish(entry, DELIVERED, "", wait=False)
                 await self._nflog.log(
                     ctx.group_key, ctx.receiver, entry.integration, entry.idx, firing, resolved, ctx.receiver_data
                 )
-            await self._finish(entry, DELIVERED, "")
             log.debug("notification delivered", extra={"id": entry.id, "attempts": entry.attempts})
         finally:
             self._inflight.pop(target, None)
@@ -533,7 +538,7 @@ class Outbox:
         self._schedule(target, entry)
         await self._persist(entry)
 
-    async def _finish(self, entry: OutboxEntry, status: str, error: str) -> None:
+    async def _finish(self, entry: OutboxEntry, status: str, error: str, wait: bool = True) -> None:
         entry.status = status
         entry.last_error = error
         entry.updated_at = self._clock.now()
@@ -543,7 +548,10 @@ class Outbox:
             self._recent[entry.id] = entry
             if len(self._recent) > 1000:
                 self._recent.pop(next(iter(self._recent)))
-        await self._persist(entry)
+        if wait:
+            await self._persist(entry)
+        elif self._writer is not None:
+            self._writer.put_outbox(entry)
 
     def _observe(self, integration: str, start: float, failed: bool) -> None:
         m = self._metrics

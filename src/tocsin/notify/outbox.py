@@ -187,6 +187,7 @@ class Outbox:
         self._deliveries: set[asyncio.Task[Any]] = set()
         self._last_gc = 0.0
         self._stop_grace = 10.0
+        self._metric_children: dict[str, tuple[Any, Any, Any]] = {}
         # Bounded concurrency: beyond this, work waits here (cheap) rather than in the HTTP client's connection pool,
         # whose queueing cost grows with its length and starves ingestion on the same event loop.
         self.max_in_flight = max_in_flight
@@ -557,10 +558,18 @@ class Outbox:
         m = self._metrics
         if m is None:
             return
-        m.notification_latency.labels(integration).observe(time.perf_counter() - start)
-        m.notification_requests.labels(integration).inc()
+        children = self._metric_children.get(integration)
+        if children is None:  # labels() costs a lock and a dict lookup per call: once per integration is enough
+            children = self._metric_children[integration] = (
+                m.notification_latency.labels(integration),
+                m.notification_requests.labels(integration),
+                m.notification_requests_failed.labels(integration),
+            )
+        latency, requests, requests_failed = children
+        latency.observe(time.perf_counter() - start)
+        requests.inc()
         if failed:
-            m.notification_requests_failed.labels(integration).inc()
+            requests_failed.inc()
 
     def _update_gauges(self) -> None:
         m = self._metrics

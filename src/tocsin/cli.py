@@ -128,6 +128,7 @@ def _runtime_checks(config: Any) -> list[str]:
     import httpx
 
     from tocsin.model.clock import SystemClock
+    from tocsin.notify.inline_templates import inline_template_problems
     from tocsin.notify.integration import NotifierDeps
     from tocsin.notify.registry import integration_problems
     from tocsin.notify.template import TemplateError, Templates
@@ -143,6 +144,7 @@ def _runtime_checks(config: Any) -> list[str]:
         async with httpx.AsyncClient() as http:
             return integration_problems(config.receivers, NotifierDeps(http, templates, SystemClock()))
 
+    problems += inline_template_problems(config.original, templates)
     problems += [f"receivers: {p}" for p in asyncio.run(channels())]
     return problems
 

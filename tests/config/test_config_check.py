@@ -228,3 +228,34 @@ def test_check_reports_unimplemented_channels_and_broken_templates(tmp_path: Pat
     )
     assert proc.returncode == 1
     assert "unclosed action" in proc.stderr
+
+
+def test_check_finds_broken_inline_templates_with_their_line(tmp_path: Path) -> None:
+    """A syntax error in a receiver's inline template is a configuration error naming line, field and problem,
+    not a dead letter at the first notification; every broken field is reported at once."""
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(
+        "route: {receiver: s}\n"
+        "receivers:\n"
+        "- name: s\n"
+        "  slack_configs:\n"
+        "  - api_url: http://127.0.0.1:1/x\n"
+        "    title: '{{ .CommonLabels.alertname }}'\n"
+        "    text: '{{ range .Alerts }}{{ .Annotations.summary }}'\n"
+        "    fields:\n"
+        "    - {title: sev, value: '{{ .CommonLabels.severity | nosuchfunc }}'}\n"
+        "  webhook_configs:\n"
+        "  - url: http://127.0.0.1:1/hook\n"
+        "    body_template: '{{ if .Status }}ok{{ end }}'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1, proc.stdout
+    lines = [ln for ln in proc.stderr.splitlines() if "receivers[0]" in ln]
+    assert len(lines) == 2, proc.stderr
+    assert lines[0].startswith(f"{cfg}:7:11: receivers[0].slack_configs[0].text: ") and "unexpected EOF" in lines[0]
+    assert lines[1].startswith(f"{cfg}:9:") and "fields[0].value" in lines[1] and "nosuchfunc" in lines[1]

@@ -54,7 +54,8 @@ def check(
             failed += 1
             print(f"Checking '{file}'  FAILED: {len(problems)} problem(s)", file=out)
             for message in problems:
-                print(f"{file}: {message}", file=err)
+                # "12:7: ..." carries its own position and joins the file name like the loader's problems.
+                print(f"{file}:{message}" if message[:1].isdigit() else f"{file}: {message}", file=err)
             print(file=out)
             continue
         print(f"Checking '{file}'  SUCCESS", file=out)

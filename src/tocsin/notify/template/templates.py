@@ -112,6 +112,11 @@ class Templates:
         _, trees = self._compiled(text)
         return execute("", trees, self._funcs, data, escaper)
 
+    def check(self, text: str) -> None:
+        """Parse ``text`` as a template (raises TemplateError), so configuration checks can find syntax errors."""
+        if text:
+            self._compiled(text)
+
     def render_text(self, text: str, data: Any) -> str:
         """Render ``text`` like Alertmanager's ``ExecuteTextString``; raises TemplateError."""
         return self._run(text, data, None)

@@ -115,6 +115,7 @@ class Tocsin:
         self.pipeline: Pipeline
         self.acks: AckStore
         self.acknowledger: GroupAcknowledger
+        self._deps: NotifierDeps
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -184,6 +185,7 @@ class Tocsin:
                 await component.stop()
         if hasattr(self, "pipeline"):
             await self.pipeline.close()
+            await self._deps.close_clients()
         await self._http.aclose()
         if self.writer is not None:
             await self.writer.stop()
@@ -206,6 +208,7 @@ class Tocsin:
                 unsub()
             await old_dispatcher.stop()
             await self.pipeline.close()
+            await self._deps.close_clients()
             self._apply_config(config)
             self.dispatcher.start()
             log.info("configuration reloaded", extra={"file": self.opts.config_file})
@@ -230,7 +233,7 @@ class Tocsin:
 
             return Templates.from_globs(list(config.templates), clock=self.clock)
 
-        deps = NotifierDeps(self._http, templates, self.clock, self.external_url)
+        deps = self._deps = NotifierDeps(self._http, templates, self.clock, self.external_url)
         for r in config.receivers:
             integrations = build_integrations(r, deps)
             n_integrations += len(integrations)

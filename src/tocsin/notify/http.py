@@ -11,6 +11,7 @@ notification's cost at a thousand notifications a second (docs/adr/0004-http-tra
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import time
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
+from tocsin.notify.http_settings import ClientSettings
 from tocsin.notify.integration import NotifyError
 
 _RETRY_STATUS = frozenset({408, 429})
@@ -33,35 +35,71 @@ _POOL_LIMIT_PER_HOST = 16
 
 
 class ChannelClient(httpx.AsyncClient):
-    """httpx's client over aiohttp's pool, plus a direct path for the common request (a body, some headers).
+    """httpx's client over aiohttp's pool, plus a direct path for channel requests.
 
     A webhook POST is most of a notification's cost; building and tearing down httpx's request/response
-    machinery around aiohttp doubled it. `plain_request` sends the same request on the same connection pool
-    and returns an `httpx.Response`, so channels cannot tell which path a request took.
+    machinery around aiohttp doubled it. `plain_request` sends on the same connection pool and returns an
+    `httpx.Response`, so channels cannot tell which path a request took. `settings` carry a receiver's
+    `http_config` (auth, TLS, proxy, redirects); requests through a client with settings always take the
+    direct path so those apply to every request.
     """
 
-    def __init__(self, user_agent: str) -> None:
+    def __init__(self, user_agent: str, settings: ClientSettings | None = None) -> None:
         self._user_agent = user_agent
+        self.settings = settings
         self._session: aiohttp.ClientSession | None = None
         super().__init__(headers={"User-Agent": user_agent}, transport=AiohttpTransport(client=self.session))
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            s = self.settings
             connector = aiohttp.TCPConnector(
-                limit=_POOL_LIMIT, limit_per_host=_POOL_LIMIT_PER_HOST, keepalive_timeout=30
+                limit=_POOL_LIMIT,
+                limit_per_host=_POOL_LIMIT_PER_HOST,
+                keepalive_timeout=30,
+                ssl=s.ssl if s is not None and s.ssl is not None else True,
             )
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+            self._session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, trust_env=bool(s and s.trust_env)
+            )
         return self._session
 
     async def plain_request(
-        self, method: str, url: str, content: bytes | None, headers: Mapping[str, str] | None, timeout: float
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        timeout: float,
+        *,
+        form: Mapping[str, str] | None = None,
+        basic: tuple[str, str] | None = None,
+        with_settings_auth: bool = True,
     ) -> httpx.Response:
         sent = {"User-Agent": self._user_agent}
+        s = self.settings
+        if s is not None:
+            if s.headers is not None:
+                sent.update(s.headers())
+            if s.auth is not None and with_settings_auth:
+                value = await s.auth(self)
+                if value:
+                    sent["Authorization"] = value
         if headers:
             sent.update(headers)
+        if basic is not None:
+            sent["Authorization"] = basic_authorization(*basic)
         limit = aiohttp.ClientTimeout(sock_connect=timeout, sock_read=timeout, connect=timeout)
         async with self.session().request(
-            method, url, data=content, headers=sent, allow_redirects=False, timeout=limit, auto_decompress=True
+            method,
+            url,
+            data=form if form is not None else content,
+            headers=sent,
+            allow_redirects=s.follow_redirects if s is not None else False,
+            timeout=limit,
+            auto_decompress=True,
+            proxy=s.proxy_for(url) if s is not None else None,
+            server_hostname=s.server_name if s is not None else None,
         ) as r:
             body = await r.read()
             raw = [(k, v) for k, v in r.raw_headers if k.lower() not in (b"content-encoding", b"transfer-encoding")]
@@ -73,9 +111,13 @@ class ChannelClient(httpx.AsyncClient):
             await self._session.close()
 
 
-def new_http_client(user_agent: str) -> httpx.AsyncClient:
-    """The HTTP client every channel of a server shares (one connection pool per process)."""
-    return ChannelClient(user_agent)
+def basic_authorization(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def new_http_client(user_agent: str, settings: ClientSettings | None = None) -> ChannelClient:
+    """A channel client: the server's shared default one, or one for a distinct `http_config`."""
+    return ChannelClient(user_agent, settings)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -114,20 +156,22 @@ async def send(
     content: bytes | None = None,
     data: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
-    auth: httpx.Auth | tuple[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
     timeout: float | None = None,
 ) -> httpx.Response:
     """Send and return the 2xx response, or raise NotifyError with the retry decision made."""
     seconds = timeout or 30.0
     try:
-        if isinstance(client, ChannelClient) and auth is None and data is None:
+        if isinstance(client, ChannelClient):
             if json is not None:
                 content = orjson.dumps(json)
                 given = dict(headers or {})
                 if not any(k.lower() == "content-type" for k in given):
                     given["Content-Type"] = "application/json"
                 headers = given
-            resp = await client.plain_request(method, url, content, headers, seconds)
+            resp = await client.plain_request(
+                method, url, content, headers, seconds, form=data, basic=auth
+            )
             check_response(service, resp)
             return resp
         resp = await client.request(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
@@ -67,11 +67,39 @@ class NotifierDeps:
         templates: Templates | Callable[[], Templates],
         clock: Clock,
         external_url: str = "",
+        clients: dict[str, httpx.AsyncClient] | None = None,
     ) -> None:
         self.http = http
         self.clock = clock
         self.external_url = external_url
         self._templates = templates
+        # Clients built for distinct http_configs, shared by every deps derived from the same root.
+        self._clients: dict[str, httpx.AsyncClient] = clients if clients is not None else {}
+
+    def for_http_config(self, http_config: Any) -> NotifierDeps:
+        """Deps whose client applies this integration's `http_config` (self when it has nothing to apply).
+
+        ValueError when the configuration cannot be used (an unreadable CA file, say): the registry reports it
+        as a misconfigured integration.
+        """
+        from tocsin.notify.http import new_http_client
+        from tocsin.notify.http_settings import client_settings, settings_key
+
+        settings = client_settings(http_config)
+        if settings is None:
+            return self
+        key = settings_key(http_config)
+        client = self._clients.get(key)
+        if client is None:
+            agent = self.http.headers.get("User-Agent", "Tocsin")
+            client = self._clients[key] = new_http_client(agent, settings)
+        return NotifierDeps(client, lambda: self.templates, self.clock, self.external_url, self._clients)
+
+    async def close_clients(self) -> None:
+        """Close the clients built for http_configs (the shared default client belongs to the server)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for c in clients:
+            await c.aclose()
 
     @property
     def templates(self) -> Templates:

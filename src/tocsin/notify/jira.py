@@ -47,7 +47,7 @@ def _render_deep(value: Any, renderer: Renderer, where: str) -> Any:
     return value
 
 
-def _auth(http_config: HTTPClientConfig | None) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+def _auth(http_config: HTTPClientConfig | None) -> tuple[dict[str, str], tuple[str, str] | None]:
     """Jira accepts basic auth (Cloud: e-mail + API token) or a bearer personal access token (Data Center)."""
     if http_config is None:
         return {}, None
@@ -55,7 +55,7 @@ def _auth(http_config: HTTPClientConfig | None) -> tuple[dict[str, str], httpx.B
     if basic is not None:
         user = basic.username or secret_value(None, basic.username_file, what="basic_auth username") or ""
         password = secret_value(basic.password, basic.password_file, what="basic_auth password") or ""
-        return {}, httpx.BasicAuth(user, password)
+        return {}, (user, password)
     auth = http_config.authorization
     if auth is not None:
         creds = secret_value(auth.credentials, auth.credentials_file, what="http_config.authorization credentials")

@@ -78,7 +78,8 @@ def build_integrations(receiver: Any, deps: NotifierDeps) -> list[Integration]:
                 notifier = NotYetSupportedNotifier(kind)
             else:
                 try:
-                    notifier = importlib.import_module(module).build(cfg, deps)
+                    own = deps.for_http_config(getattr(cfg, "http_config", None))
+                    notifier = importlib.import_module(module).build(cfg, own)
                 except (ValueError, NotifyError) as exc:
                     notifier = FailingNotifier(f"{kind} integration misconfigured: {exc}")
             out.append(Integration(kind, idx, receiver.name, send_resolved, notifier))

@@ -47,8 +47,6 @@ from tocsin.ml.context import ContextMemory
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
-_DEBUG: list[tuple[float, ...]] | None = None
-_TRACE: list[float] | None = None
 _COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 
@@ -83,11 +81,6 @@ class EnsembleDetector(Detector):
         tie_weight: float = 0.0,
         stat_weight: float = 0.0,
         ctx_grow: float = 3.0,
-        ctx_block: int = 0,
-        ctx_tilings: int = 1,
-        ctx_beta: float = 0.0,
-        hold_decay: float = 0.0,
-        hold_margin: float = 0.0,
         short: int = 12,
         shift_gain: float = 0.0,
         rate_gain: float = 0.0,
@@ -167,14 +160,7 @@ class EnsembleDetector(Detector):
         self.ctx_on = ctx
         self.ctx_warmup = min(max(ctx_warmup, self.warmup), window)
         self.ctx_bins = ctx_bins
-        self.ctx = ContextMemory(ctx_bins, ctx_grow, tilings=ctx_tilings, beta=ctx_beta)
-        # the same at a coarser time scale: block means of `ctx_block` points
-        self.ctx_block = ctx_block
-        self.ctx2 = ContextMemory(ctx_bins, ctx_grow, tilings=ctx_tilings, beta=ctx_beta) if ctx_block > 1 else None
-        self.blk_sum = 0.0
-        self.blk_n = 0
-        self.blk_warm: list[float] = []
-        self.blk_age = 0
+        self.ctx = ContextMemory(ctx_bins, ctx_grow)
         self.ctx_ramp = ctx_ramp
         self.ctx_new = 0
         self.ctx_m = 1
@@ -182,8 +168,6 @@ class EnsembleDetector(Detector):
         self.stat_weight = stat_weight
         # novelty hold: (index, score) pairs of a sliding maximum
         self.maxq: deque[tuple[int, float]] = deque()
-        self.hold_decay = hold_decay
-        self.hold_margin = hold_margin
         self.refractory = refractory
         self.ramp = ramp
         self.refractory_factor = refractory_factor
@@ -435,30 +419,7 @@ class EnsembleDetector(Detector):
             # as the model matures (which also breaks ties between equally new contexts in favour of
             # the later, better informed one)
             frac = self.ctx.learn(x)
-            if _TRACE is not None:
-                _TRACE.append(frac)
             self.ctx_new, self.ctx_m = self.ctx.new, self.ctx.m
-            if self.ctx2 is not None:
-                self.blk_sum += x
-                self.blk_n += 1
-                if self.blk_n == self.ctx_block:
-                    mean = self.blk_sum / self.ctx_block
-                    self.blk_sum = 0.0
-                    self.blk_n = 0
-                    if self.blk_age:
-                        f2 = self.ctx2.learn(mean)
-                        self.blk_age += 1
-                        if self.blk_age * self.ctx_block < self.ctx_ramp:
-                            f2 *= self.blk_age * self.ctx_block / self.ctx_ramp
-                        if f2 > frac:
-                            frac = f2
-                            self.ctx_new, self.ctx_m = self.ctx2.new, self.ctx2.m
-                    else:
-                        self.blk_warm.append(mean)
-                        if len(self.blk_warm) * self.ctx_block >= self.ctx_warmup:
-                            self.ctx2.start(self.blk_warm)
-                            self.blk_warm = []
-                            self.blk_age = 1
             nov = frac * (1.0 - 1.0 / (1.0 + math.log(n + 1.0)))
             age = n - self.ctx_warmup + 1
             if age < self.ctx_ramp:
@@ -475,14 +436,10 @@ class EnsembleDetector(Detector):
         q = self.maxq
         while q and q[0][0] <= n - self.hold:
             q.popleft()
-        slope = self.hold_decay / self.hold
-        key = total + slope * n
-        score = total if not q or key > q[0][1] else 0.0
-        if score > 0.0 and q and self.hold_margin > 0.0:
-            score = total - self.hold_margin * (q[0][1] - slope * n)
-        while q and q[-1][1] <= key:
+        score = total if not q or total > q[0][1] else 0.0
+        while q and q[-1][1] <= total:
             q.pop()
-        q.append((n, key))
+        q.append((n, total))
         if score > 0.0 and self.refractory > 0:
             # right after a detection, a follow-up must be much stronger to count again
             if n - self.last_fire < self.refractory and score < self.last_fire_dec * self.refractory_factor:
@@ -491,8 +448,6 @@ class EnsembleDetector(Detector):
                 self.last_fire = n
                 self.last_fire_dec = score
         self.last = (x, score, expected, scale, comp, best)
-        if _DEBUG is not None and score > 0.0:
-            _DEBUG.append((n, score, self.ctx_new if self.ctx_on else 0, calibrated, best, x, self.lo, self.hi, len(self.ctx.grids[0].seen), self.ctx.bw, self.ctx.vhi - self.ctx.vlo, self.ctx.mask))
         self._learn(x, n)
         return score
 

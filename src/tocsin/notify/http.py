@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import sys
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import httpx
 import orjson
-from httpx_aiohttp import AiohttpTransport
 
 from tocsin.notify.http_settings import ClientSettings
 from tocsin.notify.integration import NotifyError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 _RETRY_STATUS = frozenset({408, 429})
 _SNIPPET = 300
@@ -32,6 +34,31 @@ _SNIPPET = 300
 # Connections kept per host: the outbox runs at most 8 deliveries per endpoint and 64 in all.
 _POOL_LIMIT = 128
 _POOL_LIMIT_PER_HOST = 16
+
+
+class _LazyAiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx-aiohttp's transport, imported on the first request: aiohttp is 80 ms of import that `tocsin serve`
+    should not pay before it answers (Alertmanager's acceptance suite starts many servers at once)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._inner: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            from httpx_aiohttp import AiohttpTransport
+
+            self._inner = AiohttpTransport(client=self._session)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    aio = sys.modules.get("aiohttp")
+    return isinstance(exc, httpx.HTTPError) or (aio is not None and isinstance(exc, aio.ClientError))
 
 
 class ChannelClient(httpx.AsyncClient):
@@ -48,10 +75,12 @@ class ChannelClient(httpx.AsyncClient):
         self._user_agent = user_agent
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
-        super().__init__(headers={"User-Agent": user_agent}, transport=AiohttpTransport(client=self.session))
+        super().__init__(headers={"User-Agent": user_agent}, transport=_LazyAiohttpTransport(self.session))
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            import aiohttp
+
             s = self.settings
             connector = aiohttp.TCPConnector(
                 limit=_POOL_LIMIT,
@@ -89,6 +118,8 @@ class ChannelClient(httpx.AsyncClient):
             sent.update(headers)
         if basic is not None:
             sent["Authorization"] = basic_authorization(*basic)
+        import aiohttp
+
         limit = aiohttp.ClientTimeout(sock_connect=timeout, sock_read=timeout, connect=timeout)
         async with self.session().request(
             method,
@@ -186,7 +217,9 @@ async def send(
         )
     except (httpx.TimeoutException, TimeoutError):
         raise NotifyError(f"{service}: request timed out", retry=True) from None
-    except (httpx.HTTPError, aiohttp.ClientError) as exc:
+    except Exception as exc:
+        if not _is_transport_error(exc):
+            raise
         raise NotifyError(f"{service}: request failed: {type(exc).__name__}", retry=True) from None
     check_response(service, resp)
     return resp

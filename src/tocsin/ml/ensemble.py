@@ -14,25 +14,30 @@ of 1e-6, see `tocsin.ml.base`):
 The strongest gives the surprise d = -log10(p), divided by (1 + count)^beta and capped at the empirical
 rarity of the quantised 3-point pattern it occurs in, and ramped in after warm-up.
 
-Context novelty: values are cut into levels of a fixed width (the range of the first `ctx_warmup`
-points / `ctx_bins`); each point yields 8 context facts (its level with the previous 1, 2 and 3 levels,
-with the level 4 points back, with the mean level of the last 8 and 16 points, and with the range of the
-last 16); the novelty is the share of those facts the series has never produced before. It catches
-patterns that are new although every single value is ordinary, and is silent on patterns, however
-extreme, that the series has shown before.
+Context novelty (`tocsin.ml.context`): values are cut into levels (first the range of the first
+`ctx_warmup` points / `ctx_bins`, widened by doubling whenever the range the series has shown exceeds
+`ctx_grow` x `ctx_bins` levels, with the memory mapped onto the wider levels); each point yields 8
+context facts (its level with the previous 1, 2 and 3 levels, with the level 4 points back, with the
+mean level of the last 8 and 16 points, and with the range of the last 16); the novelty is the share of
+those facts the series has never produced before. It catches patterns that are new although every single
+value is ordinary, and is silent on patterns, however extreme, that the series has shown before.
 
 Final score = max(novelty share (ramped in over `ctx_ramp` points), `stat_weight` x statistical score),
-with `tie_weight` of the statistical score mixed in so that, among equally new contexts, the stronger
-deviation ranks first. Then a novelty hold: a score counts only if it beats every score of the last
-`hold` points, and within `refractory` points of the last detection it must be `refractory_factor` times
-as large, so one incident gives one detection instead of a burst.
+with `tie_weight` of the statistical score mixed in. Both weights are 0 by default: on NAB the
+statistical events were mostly false positives (they fired on values that are extreme for the recent
+window but not new for the series) and the tie-break did not rank better, so by default the statistics
+only explain (expected value, band, |z|) and the score is the context novelty. Then a novelty hold: a
+score counts only if it beats every score of the last `hold` points, and within `refractory` points of
+the last detection it must be `refractory_factor` times as large, so one incident gives one detection
+instead of a burst.
 
 The novelty share is a proportion, not a p-value: with the context part on, 0.5 means "half of this
 point's context is new", and pure noise reaches 0.3-0.6 over a few thousand points. Set `ctx=False` for
-purely statistical, p-value-calibrated scores. The defaults are the single configuration measured on
-NAB (bench/RESULTS.md). Per point the work is float arithmetic, two bisects, one dict and eight set
-lookups; memory is bounded (sorted windows, a float64 ring, at most `seen_cap` patterns and
-`ctx_cap` facts).
+purely statistical, p-value-calibrated scores (`stat_weight` then does not apply). The defaults are the
+single configuration measured on NAB (bench/RESULTS.md). Per point the work is float arithmetic, two
+bisects, one dict and eight set lookups; memory is bounded (sorted windows, a float64 ring, at most
+`seen_cap` patterns and 16,384 context facts; widening the levels is one pass over the facts, at most
+once per doubling of the series' range).
 """
 
 from __future__ import annotations

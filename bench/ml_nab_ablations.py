@@ -1,0 +1,99 @@
+"""NAB scores of the default detector with one setting changed at a time, and a neighbourhood summary.
+
+Every row runs the whole corpus (fresh detector per file, points in order, 2 worker processes) with the
+given `--params` changes to the default `tocsin` detector and scores it with NAB's rules, as
+`tocsin ml nab` + `tocsin ml nab-score` do. The neighbourhood summary runs nine configurations around a
+base (level count, warm-up length and hold each moved, alone and together) and prints their mean and
+minimum, which says more about robustness than the single default figure. Usage:
+
+    nice -n 10 .venv/bin/python bench/ml_nab_ablations.py [--data DIR] [--labels FILE] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tocsin.ml.nab.corpus import Windows, read_windows
+from tocsin.ml.nab.runner import plan, read_results, run_corpus
+from tocsin.ml.nab.scoring import score_corpus
+
+HERE = Path(__file__).resolve().parent
+NAB = HERE.parent.parent / "shared" / "nab"
+
+ABLATIONS: list[tuple[str, dict[str, Any]]] = [
+    ("none (default)", {}),
+    ("previous default (fixed levels, statistics 0.6, tie-break 0.01)",
+     {"ctx_grow": 0, "stat_weight": 0.6, "tie_weight": 0.01}),
+    ("fixed levels (`ctx_grow=0`)", {"ctx_grow": 0}),
+    ("widen at 2x / 4x (`ctx_grow`, default 3)", {"ctx_grow": 2}),
+    ("", {"ctx_grow": 4}),
+    ("statistics back in (`stat_weight=0.6`)", {"stat_weight": 0.6}),
+    ("statistics back in with the tie-break (`stat_weight=0.6, tie_weight=0.01`)",
+     {"stat_weight": 0.6, "tie_weight": 0.01}),
+    ("5 / 8 levels (`ctx_bins`, default 6)", {"ctx_bins": 5}),
+    ("", {"ctx_bins": 8}),
+    ("level width from the first 100 / 300 points (`ctx_warmup`, default 150)", {"ctx_warmup": 100}),
+    ("", {"ctx_warmup": 300}),
+    ("hold 800 / 1,600 points (default 1,200)", {"hold": 800}),
+    ("", {"hold": 1600}),
+    ("no novelty hold (`hold=1`)", {"hold": 1}),
+    ("no refractory period (`refractory=0`)", {"refractory": 0}),
+    ("context ramp 100 / 600 points (`ctx_ramp`, default 300)", {"ctx_ramp": 100}),
+    ("", {"ctx_ramp": 600}),
+    ("log transform of skewed non-negative series (`transform=auto`)", {"transform": "auto"}),
+    ("no context novelty (`ctx=False`, statistics only)", {"ctx": False}),
+]
+
+NEIGHBOURHOOD: list[dict[str, Any]] = [
+    {}, {"ctx_bins": 5}, {"ctx_bins": 8}, {"ctx_warmup": 100}, {"ctx_warmup": 300},
+    {"ctx_bins": 5, "ctx_warmup": 300}, {"ctx_bins": 8, "ctx_warmup": 100}, {"hold": 800}, {"hold": 1600},
+]
+
+
+def nab(data: Path, windows: Windows, out: Path, params: dict[str, Any], workers: int) -> list[float]:
+    base = out / json.dumps(params, sort_keys=True).replace(" ", "").replace('"', "").replace(":", "=")
+    tasks = plan(data, base, "tocsin", params, only=windows.keys())
+    run_corpus(tasks, workers=workers)
+    return [p.sweep.normalized for p in score_corpus(read_results(base / "tocsin", "tocsin"), windows)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=NAB / "data")
+    ap.add_argument("--labels", type=Path, default=NAB / "labels" / "combined_windows.json")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-neighbourhood", action="store_true")
+    args = ap.parse_args()
+    windows = read_windows(args.labels)
+    with tempfile.TemporaryDirectory(prefix="tocsin-nab-abl-") as tmp:
+        out = Path(tmp)
+        print("| change from the default | standard | reward_low_FP_rate | reward_low_FN_rate |")
+        print("|---|---:|---:|---:|")
+        rows: list[tuple[str, list[list[float]]]] = []
+        for label, params in ABLATIONS:
+            scores = nab(args.data, windows, out, params, args.workers)
+            if label or not rows:
+                rows.append((label, [scores]))
+            else:  # a second value of the same setting joins the row above as "a / b"
+                rows[-1][1].append(scores)
+        for label, runs in rows:
+            cells = [" / ".join(f"{r[k]:.1f}" for r in runs) for k in range(3)]
+            print(f"| {label} | {' | '.join(cells)} |")
+        if args.skip_neighbourhood:
+            return
+        print("\n| base | configurations | mean (std / lowFP / lowFN) | min (std / lowFP / lowFN) |")
+        print("|---|---:|---|---|")
+        for label, base in (("default", {}), ("previous default", ABLATIONS[1][1])):
+            runs = [nab(args.data, windows, out, {**base, **g}, args.workers) for g in NEIGHBOURHOOD]
+            mean = [sum(r[k] for r in runs) / len(runs) for k in range(3)]
+            low = [min(r[k] for r in runs) for k in range(3)]
+            print(f"| {label} | {len(runs)} | {' / '.join(f'{x:.1f}' for x in mean)} | "
+                  f"{' / '.join(f'{x:.1f}' for x in low)} |")
+
+
+if __name__ == "__main__":
+    main()

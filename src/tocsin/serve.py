@@ -19,6 +19,10 @@ from tocsin.config import ConfigError
 log = logging.getLogger(__name__)
 
 
+# Idle keep-alive connections are kept this long (Go's http.Transport drops its own after 90 s).
+KEEP_ALIVE_SECONDS = 120
+
+
 def _host_port(listen: str) -> tuple[str, int]:
     host, _, port = listen.rpartition(":")
     host = host.strip("[]") or "0.0.0.0"
@@ -54,6 +58,11 @@ async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
             timeout_graceful_shutdown=5,
             limit_concurrency=4096,
             backlog=4096,
+            # uvicorn closes idle connections after 5 s by default; Go clients (Prometheus, amtool, Grafana) reuse
+            # them and a POST racing the close fails with "connection reset" (Go does not retry POSTs). Keep them
+            # as long as clients typically do.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            ws="none",
         )
     )
     loop = asyncio.get_running_loop()

@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import event, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tocsin.model.ack import Acknowledgement
@@ -79,7 +78,15 @@ class SqlRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
-        self._insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        # Only the dialect in use is imported (PostgreSQL's costs start-up time on the embedded default).
+        if self._dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            self._insert: Any = postgresql.insert
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            self._insert = sqlite.insert
         self._upserts: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._upsert_sql: dict[str, str] = {}
 

@@ -249,41 +249,12 @@ class Outbox:
         bypass_dedup: bool = False,
     ) -> OutboxEntry:
         """Accept a notification; returns once it is durable (then the worker delivers it)."""
-        now = self._clock.now()
         payload = encode_payload(ctx, alerts, firing, resolved)
         if bypass_dedup:
             payload["test"] = True
-        target: Target = (ctx.group_key, ctx.receiver, integ.name, integ.index)
-        entry = self._pending.get(target)
-        if entry is not None and not bypass_dedup:
-            entry.payload = payload  # the group's newest state replaces one that is still waiting
-            entry.updated_at = now
-        else:
-            entry = OutboxEntry(
-                id=str(uuid.uuid4()),
-                group_key=ctx.group_key,
-                receiver=ctx.receiver,
-                integration=integ.name,
-                idx=integ.index,
-                status=PENDING,
-                created_at=now,
-                updated_at=now,
-                next_attempt_at=now,
-                attempts=0,
-                last_error="",
-                payload=payload,
-                tenant=self._tenant,
-            )
-            if bypass_dedup:
-                target = (f"test:{entry.id}", *target[1:])
-            self._pending[target] = entry
-            self._schedule(target, entry)
-            if self._metrics is not None:
-                self._metrics.notifications.labels(integ.name).inc()
-        await self._persist(entry)
-        self._update_gauges()
-        self._wake.set()
-        return entry
+            return await self._accept(None, ctx, integ, payload)
+        # One waiting entry per group and integration: the group's newest state replaces one still waiting.
+        return await self._accept((ctx.group_key, ctx.receiver, integ.name, integ.index), ctx, integ, payload)
 
     async def enqueue_event(self, ctx: NotifyContext, integ: Integration, alerts: Sequence[Alert]) -> OutboxEntry:
         """Accept an event (ctx.event, e.g. an acknowledgement) for one integration; durable like a notification.
@@ -291,11 +262,17 @@ class Outbox:
         Events have their own queue slot per group and integration, so they neither replace nor are replaced by
         the group's notifications; a newer event of the same kind replaces one still waiting.
         """
-        now = self._clock.now()
         firing = {a.fingerprint for a in alerts if not a.resolved_at(ctx.now)}
         payload = encode_payload(ctx, alerts, firing, set())
-        target: Target = (f"{ctx.event}:{ctx.group_key}", ctx.receiver, integ.name, integ.index)
-        entry = self._pending.get(target)
+        return await self._accept((f"{ctx.event}:{ctx.group_key}", ctx.receiver, integ.name, integ.index), ctx,
+                                  integ, payload)
+
+    async def _accept(
+        self, target: Target | None, ctx: NotifyContext, integ: Integration, payload: dict[str, Any]
+    ) -> OutboxEntry:
+        """Queue a payload under `target` (None: a slot of its own), replacing one waiting there; persist it."""
+        now = self._clock.now()
+        entry = self._pending.get(target) if target is not None else None
         if entry is not None:
             entry.payload = payload
             entry.updated_at = now
@@ -315,8 +292,12 @@ class Outbox:
                 payload=payload,
                 tenant=self._tenant,
             )
+            if target is None:
+                target = (f"test:{entry.id}", ctx.receiver, integ.name, integ.index)
             self._pending[target] = entry
             self._schedule(target, entry)
+            if self._metrics is not None and ctx.event == NOTIFY:
+                self._metrics.notifications.labels(integ.name).inc()
         await self._persist(entry)
         self._update_gauges()
         self._wake.set()

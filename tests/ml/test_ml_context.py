@@ -97,3 +97,21 @@ def test_bad_parameters() -> None:
         ContextMemory(bins=0)
     with pytest.raises(ValueError, match="grow"):
         ContextMemory(grow=0.5)
+
+
+def test_one_glitch_does_not_blind_the_detector() -> None:
+    # a single absurd value (and a short burst of them) is reported, but the levels are not widened
+    # for it, so a later 6-sigma level shift is still new to the context memory
+    for width in (1, 3):
+        rng = random.Random(1)
+        xs = [rng.gauss(0.0, 1.0) for _ in range(6000)]
+        for k in range(width):
+            xs[1000 + k] = 1000.0
+        for i in range(4000, 4300):
+            xs[i] += 6.0
+        scores = make_detector("tocsin").update_many(xs)
+        assert scores[1000] > 0.5
+        assert max(scores[4000:4050]) > 0.5
+        # without the trim the glitch widens the levels and the shift goes unseen
+        blind = make_detector("tocsin", ctx_trim=0).update_many(xs)
+        assert max(blind[4000:4050]) < 0.2

@@ -7,7 +7,8 @@ is one int (24 bits per level, offset by 2^23, then 3 bits naming its kind), kep
 `cap` facts. The novelty of a point is the share of its facts not in the set; then they are learned.
 
 The level width starts as the warm-up range / `bins` and doubles whenever the range the series has
-shown exceeds `grow` x `bins` levels. The learned facts and the level history are mapped onto the wider
+shown (or the range the caller passes, e.g. one that ignores a few extreme values) exceeds `grow` x
+`bins` levels. The learned facts and the level history are mapped onto the wider
 levels (level b becomes floor(b / 2), which is exact for the level facts and within one level for the
 rounded means), so the resolution stays relative to what the series has shown so far instead of to its
 first points, which are often calmer than the rest. Each doubling costs one pass over the memory, and
@@ -65,8 +66,9 @@ class ContextMemory:
         lo = self.origin + b * self.bw
         return lo, lo + self.bw
 
-    def learn(self, x: float) -> float:
-        """Learn this point's context facts and return the share that were new."""
+    def learn(self, x: float, span: float | None = None) -> float:
+        """Learn this point's context facts and return the share that were new. `span`, if given, is
+        the range the levels must cover (else the full range seen so far)."""
         b = math.floor((x - self.origin) / self.bw)
         if b < 1 - _OFF:
             b = 1 - _OFF
@@ -112,8 +114,10 @@ class ContextMemory:
             self.vlo = x
         if x > self.vhi:
             self.vhi = x
+        if span is None:
+            span = self.vhi - self.vlo
         if self.grow:
-            while self.vhi - self.vlo > self.grow * self.bins * self.bw:
+            while span > self.grow * self.bins * self.bw:
                 self._coarsen()
         return new / len(facts)
 

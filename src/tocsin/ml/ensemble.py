@@ -16,7 +16,9 @@ rarity of the quantised 3-point pattern it occurs in, and ramped in after warm-u
 
 Context novelty (`tocsin.ml.context`): values are cut into levels (first the range of the first
 `ctx_warmup` points / `ctx_bins`, widened by doubling whenever the range the series has shown exceeds
-`ctx_grow` x `ctx_bins` levels, with the memory mapped onto the wider levels); each point yields 8
+`ctx_grow` x `ctx_bins` levels, with the memory mapped onto the wider levels; that range is the one of
+the long-history sample less its `ctx_trim` most extreme values on each side, so one glitch does not
+coarsen the levels for good); each point yields 8
 context facts (its level with the previous 1, 2 and 3 levels, with the level 4 points back, with the
 mean level of the last 8 and 16 points, and with the range of the last 16); the novelty is the share of
 those facts the series has never produced before. It catches patterns that are new although every single
@@ -86,6 +88,7 @@ class EnsembleDetector(Detector):
         tie_weight: float = 0.0,
         stat_weight: float = 0.0,
         ctx_grow: float = 3.0,
+        ctx_trim: int = 2,
         short: int = 12,
         shift_gain: float = 0.0,
         rate_gain: float = 0.0,
@@ -166,6 +169,7 @@ class EnsembleDetector(Detector):
         self.ctx_warmup = min(max(ctx_warmup, self.warmup), window)
         self.ctx_bins = ctx_bins
         self.ctx = ContextMemory(ctx_bins, ctx_grow)
+        self.ctx_trim = ctx_trim
         self.ctx_ramp = ctx_ramp
         self.ctx_new = 0
         self.ctx_m = 1
@@ -423,7 +427,13 @@ class EnsembleDetector(Detector):
             # context novelty: the share of this point's context facts never seen before, nudged up
             # as the model matures (which also breaks ties between equally new contexts in favour of
             # the later, better informed one)
-            frac = self.ctx.learn(x)
+            ls = self.lsorted
+            if self.ctx_trim and len(ls) > 4 * self.ctx_trim:
+                # widen for the range of the recent long-history sample less its `ctx_trim` most extreme
+                # values on each side, so that a single glitch does not coarsen the levels for good
+                frac = self.ctx.learn(x, ls[-1 - self.ctx_trim] - ls[self.ctx_trim])
+            else:
+                frac = self.ctx.learn(x)
             self.ctx_new, self.ctx_m = self.ctx.new, self.ctx.m
             nov = frac * (1.0 - 1.0 / (1.0 + math.log(n + 1.0)))
             age = n - self.ctx_warmup + 1

@@ -29,6 +29,7 @@ ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("previous default (fixed levels, statistics 0.6, tie-break 0.01)",
      {"ctx_grow": 0, "stat_weight": 0.6, "tie_weight": 0.01}),
     ("fixed levels (`ctx_grow=0`)", {"ctx_grow": 0}),
+    ("widen for the full range seen, extremes included (`ctx_trim=0`, default 2)", {"ctx_trim": 0}),
     ("widen at 2x / 4x (`ctx_grow`, default 3)", {"ctx_grow": 2}),
     ("", {"ctx_grow": 4}),
     ("statistics back in (`stat_weight=0.6`)", {"stat_weight": 0.6}),

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from tocsin import __version__
-from tocsin.alerting.acks import AckStore
 from tocsin.alerting.dispatch import Dispatcher
 from tocsin.alerting.inhibit import Inhibitor, InhibitRule
 from tocsin.alerting.marker import AlertState, Marker
@@ -30,9 +29,10 @@ from tocsin.alerting.silences import Silencer, Silences
 from tocsin.alerting.store import AlertStore
 from tocsin.alerting.timeinterval import TimeInterval
 from tocsin.config import Config, ConfigError, load_config_file
+from tocsin.escalation.acknowledge import GroupAcknowledger
+from tocsin.escalation.acks import AckStore
 from tocsin.ingest.alerts import LabelSetCache
 from tocsin.model.clock import Clock, SystemClock
-from tocsin.notify.acknowledge import GroupAcknowledger
 from tocsin.notify.http import new_http_client
 from tocsin.notify.integration import NotifierDeps
 from tocsin.notify.outbox import DEAD, PENDING, Outbox

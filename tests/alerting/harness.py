@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from tests.alerting.routecfg import RouteCfg
 
-from tocsin.alerting.acks import AckStore
 from tocsin.alerting.dispatch import Dispatcher
 from tocsin.alerting.inhibit import Inhibitor, InhibitRule
 from tocsin.alerting.marker import Marker
@@ -17,6 +16,7 @@ from tocsin.alerting.nflog import NotificationLog
 from tocsin.alerting.route import build_route_tree
 from tocsin.alerting.silences import Silencer, Silences
 from tocsin.alerting.store import AlertStore
+from tocsin.escalation.acks import AckStore
 from tocsin.model.alert import Alert
 from tocsin.model.clock import FakeClock
 from tocsin.model.labels import fingerprint

@@ -23,12 +23,12 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tocsin.alerting.acks import AckError
 from tocsin.alerting.silences import SilenceError
 from tocsin.api.v2 import error_response
+from tocsin.escalation.acknowledge import find_group
+from tocsin.escalation.acks import AckError
 from tocsin.model.matchers import Matcher, MatchType
 from tocsin.model.silence import Silence
-from tocsin.notify.acknowledge import find_group
 from tocsin.notify.http import send
 from tocsin.notify.integration import NotifyError
 from tocsin.notify.secrets import secret_value

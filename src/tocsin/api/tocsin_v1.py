@@ -10,14 +10,14 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tocsin.alerting.acks import AckError, NothingToAcknowledge
 from tocsin.api.codec import format_api_time
 from tocsin.api.v2 import error_response, json_response
+from tocsin.escalation.acknowledge import GroupRef, find_group, group_refs
+from tocsin.escalation.acks import AckError, NothingToAcknowledge
 from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.labels import fingerprint
 from tocsin.model.notification import OutboxEntry
-from tocsin.notify.acknowledge import GroupRef, find_group, group_refs
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.outbox import FINISHED, PENDING
 

@@ -10,12 +10,13 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
 
-from tocsin.alerting.acks import AckStore
 from tocsin.alerting.inhibit import Inhibitor
 from tocsin.alerting.marker import Marker
 from tocsin.alerting.nflog import NotificationLog
 from tocsin.alerting.silences import Silencer
+from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.dedup import needs_update
@@ -27,13 +28,22 @@ log = logging.getLogger(__name__)
 IntervalCheck = Callable[[str, datetime], bool]
 
 
+class AckReview(Protocol):
+    """The group's acknowledgement still valid for a flush (escalation.acks.AckStore); handed in by the wiring so
+    the pipeline does not depend on the escalation package."""
+
+    async def review(
+        self, group_key: str, receiver: str, firing: frozenset[int] | set[int]
+    ) -> Acknowledgement | None: ...
+
+
 class ReceiverPipeline:
     def __init__(
         self,
         integrations: Sequence[Integration],
         nflog: NotificationLog,
         outbox: Outbox,
-        acks: AckStore | None = None,
+        acks: AckReview | None = None,
     ) -> None:
         self.integrations = list(integrations)
         self._nflog = nflog

@@ -8,7 +8,7 @@ import pytest
 from tests.alerting.harness import Harness
 from tests.alerting.routecfg import RouteCfg
 
-from tocsin.alerting.acks import AckError, AckStore, NothingToAcknowledge
+from tocsin.escalation.acks import AckError, AckStore, NothingToAcknowledge
 from tocsin.model.clock import FakeClock
 
 GROUP = '{}:{alertname="A"}'

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tocsin.alerting.acks import AckStore, NothingToAcknowledge
 from tocsin.alerting.dispatch import AggregationGroup, alert_sort_key
 from tocsin.alerting.nflog import NotificationLog
+from tocsin.escalation.acks import AckStore, NothingToAcknowledge
 from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
 from tocsin.model.clock import Clock

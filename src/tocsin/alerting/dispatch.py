@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cmp_to_key
 
-from tocsin.alerting.periodic import Periodic, cancel_and_wait
+from tocsin.alerting.periodic import Periodic
 from tocsin.alerting.route import RouteNode
 from tocsin.model.alert import Alert, alert_sort_key_less
-from tocsin.model.clock import Clock, sleep_or_wake
+from tocsin.model.clock import Clock, cancel_and_wait, sleep_or_wake
 from tocsin.model.labels import FingerprintCache, labels_to_string
 from tocsin.notify.context import NotifyContext
 from tocsin.telemetry.metrics import Metrics

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
-from tocsin.model.clock import Clock
+from tocsin.model.clock import Clock, cancel_and_wait
 
 log = logging.getLogger(__name__)
-
-
-async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 class Periodic:

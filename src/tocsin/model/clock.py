@@ -7,6 +7,7 @@ Clock instead of the stdlib, so tests can drive time by hand and run group timin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -97,3 +98,12 @@ async def sleep_or_wake(clock: Clock, seconds: float, wake: asyncio.Event) -> bo
         sleeper.cancel()
         waker.cancel()
     return waker.done() and not waker.cancelled()
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has finished unwinding."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -26,7 +26,7 @@ from typing import Any
 from tocsin.alerting.nflog import NotificationLog
 from tocsin.model.ack import Acknowledgement
 from tocsin.model.alert import Alert
-from tocsin.model.clock import Clock, sleep_or_wake
+from tocsin.model.clock import Clock, cancel_and_wait, sleep_or_wake
 from tocsin.model.notification import OutboxEntry
 from tocsin.notify.breaker import CircuitBreaker, CircuitState
 from tocsin.notify.context import NOTIFY, NotifyContext
@@ -330,11 +330,8 @@ class Outbox:
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         # Deliveries in flight finish (and record their outcome) unless they take too long: cancelling one between
         # the channel's acceptance and the notification-log commit would send it again after the restart.
         if self._deliveries:

@@ -12,10 +12,11 @@ else immediately, as always; the young generations are still collected automatic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import time
+
+from tocsin.model.clock import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,8 @@ class GcPacer:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="gc-pacer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

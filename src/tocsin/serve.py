@@ -68,7 +68,7 @@ async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(core.reload()))
-    pacer = GcPacer()
+    pacer = GcPacer(core.clock)
     pacer.start()
     log.info("listening", extra={"address": opts.listen_address, "external_url": core.external_url})
     try:

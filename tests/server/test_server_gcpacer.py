@@ -1,20 +1,26 @@
-"""The scheduled full garbage collection runs on its period and stops cleanly."""
+"""The scheduled full garbage collection runs on its period (fake time) and stops cleanly."""
 
 from __future__ import annotations
 
-import asyncio
-import gc
-
-from tocsin.telemetry.gcpacer import GcPacer
+from tocsin.model.clock import FakeClock
+from tocsin.telemetry.gcpacer import FULL_COLLECTION_EVERY, GcPacer
 
 
 async def test_full_collection_runs_on_schedule() -> None:
-    before = gc.get_stats()[2]["collections"]
-    pacer = GcPacer(every=0.05)
+    clock = FakeClock()
+    runs: list[float] = []
+
+    def collect() -> int:
+        runs.append(clock.monotonic())
+        return 0
+
+    pacer = GcPacer(clock, collect=collect)
     pacer.start()
-    await asyncio.sleep(0.3)
+    await clock.advance(FULL_COLLECTION_EVERY - 1)
+    assert runs == []
+    await clock.advance(1)
+    await clock.advance(2 * FULL_COLLECTION_EVERY)
+    assert runs == [FULL_COLLECTION_EVERY, 2 * FULL_COLLECTION_EVERY, 3 * FULL_COLLECTION_EVERY]
     await pacer.stop()
-    after = gc.get_stats()[2]["collections"]
-    assert after - before >= 3
-    await asyncio.sleep(0.1)
-    assert gc.get_stats()[2]["collections"] == after  # stopped: no more collections from it
+    await clock.advance(10 * FULL_COLLECTION_EVERY)
+    assert len(runs) == 3  # stopped: no more collections

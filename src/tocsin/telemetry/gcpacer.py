@@ -15,8 +15,9 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Callable
 
-from tocsin.model.clock import cancel_and_wait
+from tocsin.model.clock import Clock, cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,12 @@ FULL_COLLECTION_EVERY = 600.0
 
 
 class GcPacer:
-    def __init__(self, every: float = FULL_COLLECTION_EVERY) -> None:
+    def __init__(
+        self, clock: Clock, every: float = FULL_COLLECTION_EVERY, collect: Callable[[], int] = gc.collect
+    ) -> None:
+        self._clock = clock
         self._every = every
+        self._collect = collect
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -37,7 +42,7 @@ class GcPacer:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self._every)
+            await self._clock.sleep(self._every)
             start = time.perf_counter()
-            found = gc.collect()
+            found = self._collect()
             log.debug("full garbage collection", extra={"seconds": time.perf_counter() - start, "collected": found})

@@ -80,3 +80,29 @@ async def test_acknowledgement_needs_a_person_and_something_firing() -> None:
     with pytest.raises(NothingToAcknowledge):
         await store.acknowledge(GROUP, "r", [], "bob")
     assert store.all() == []
+
+
+async def test_ack_ends_with_its_group_even_when_the_last_flushes_were_silenced(h: Harness) -> None:
+    """Resolved while silenced, then firing again: announced again, not hidden by the old acknowledgement."""
+    from datetime import timedelta
+
+    from tocsin.model.matchers import parse_matcher
+    from tocsin.model.silence import Silence
+
+    a1 = {"alertname": "A", "i": "1"}
+    h.post(a1, end_in=100_000)
+    await h.advance(31)
+    assert len(h.sent) == 1
+    await ack(h, a1)
+    now = h.now()
+    sid = h.silences.set(Silence("", [parse_matcher('alertname="A"')], now, now + timedelta(hours=1), now, "me", "x"))
+    h.resolve(a1)
+    await h.advance(300)  # the group's flush sees nothing firing, muted by the silence
+    assert h.acks.get(GROUP, "default") is None
+    h.silences.expire(sid)
+    await h.advance(600)
+    h.post(a1, end_in=100_000)
+    # As in Alertmanager, the receiver was never told of the (silenced) resolution, so the same alert firing
+    # again is due at the next repeat; a stale acknowledgement would hide it until the log entry expired (120 h).
+    await h.advance(3600)
+    assert len(h.sent) == 2 and h.sent[1].firing == [a1]

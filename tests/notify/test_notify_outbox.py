@@ -169,3 +169,37 @@ async def test_pending_notifications_survive_a_restart(tmp_path: Path) -> None:
     await writer2.stop()
     assert [e.status for e in await repo.load_outbox()] == [DELIVERED]
     await repo.close()
+
+
+async def test_a_waiting_event_and_notification_of_one_group_both_survive_a_restart(tmp_path: Path) -> None:
+    """Each keeps its own queue slot after reloading, so neither replaces the other."""
+    from tocsin.model.ack import Acknowledgement
+    from tocsin.notify.context import ACKNOWLEDGE
+
+    clock = FakeClock()
+    repo = await SqlRepository.open(sqlite_url_for_dir(str(tmp_path)))
+    writer = WriteBehind(repo)
+    writer.start()
+    box = make(clock, FlakyChannel(clock, down_until=10_000.0), writer, repo=repo)
+    await enqueue(box, clock)
+    ev = ctx_at(clock)
+    ev.event = ACKNOWLEDGE
+    ev.ack = Acknowledgement(ev.group_key, "ops", "alice", clock.now(), "", frozenset({1}))
+    integ = Integration("slack", 0, "ops", True, None)  # type: ignore[arg-type]
+    await box.enqueue_event(ev, integ, [alert("A", clock)])
+    await writer.stop()
+    writer2 = WriteBehind(repo)
+    writer2.start()
+    channel2 = FlakyChannel(clock)
+    box2 = make(clock, channel2, writer2, repo=repo)
+    box2.load(await repo.load_outbox([PENDING, DEAD]))
+    assert len(box2.pending()) == 2
+    await enqueue(box2, clock, "B")  # a newer notification replaces the waiting notification, not the event
+    events = sorted(e.payload["ctx"].get("event", "notify") for e in box2.pending())
+    assert events == ["acknowledge", "notify"]
+    box2.start()
+    await clock.advance(60)
+    assert sorted(map(tuple, channel2.delivered)) == [("A",), ("B",)]
+    await box2.stop()
+    await writer2.stop()
+    await repo.close()

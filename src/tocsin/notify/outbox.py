@@ -110,6 +110,20 @@ def encode_payload(ctx: NotifyContext, alerts: Sequence[Alert], firing: set[int]
     }
 
 
+def slot_of(entry: OutboxEntry) -> Target:
+    """The queue slot an entry occupies: the group's notification slot, its event slot, or one of its own
+    (tests and re-queued dead letters), as `enqueue`, `enqueue_event` and `retry_dead` assign them."""
+    endpoint = (entry.receiver, entry.integration, entry.idx)
+    if entry.payload.get("test"):
+        return (f"test:{entry.id}", *endpoint)
+    if entry.payload.get("retried"):
+        return (f"retry:{entry.id}", *endpoint)
+    event = entry.payload.get("ctx", {}).get("event")
+    if event:
+        return (f"{event}:{entry.group_key}", *endpoint)
+    return (entry.group_key, *endpoint)
+
+
 def is_event(payload: dict[str, Any]) -> bool:
     """A test notification or an event (acknowledgement): delivered outside the notification log's dedup."""
     return "test" in payload or "event" in payload["ctx"]
@@ -199,8 +213,9 @@ class Outbox:
         """Restore pending entries and dead letters at start-up."""
         for e in entries:
             if e.status == PENDING:
-                self._pending[e.target] = e
-                self._schedule(e.target, e)
+                target = slot_of(e)
+                self._pending[target] = e
+                self._schedule(target, e)
             elif e.status == DEAD:
                 self._dead[e.id] = e
         self._update_gauges()
@@ -311,7 +326,8 @@ class Outbox:
         entry.status = PENDING
         entry.next_attempt_at = self._clock.now()
         entry.last_error = ""
-        key: Target = (f"retry:{entry.id}", entry.receiver, entry.integration, entry.idx)
+        entry.payload["retried"] = True  # keeps its own slot after a restart too
+        key = slot_of(entry)
         self._pending[key] = entry
         self._schedule(key, entry)
         await self._persist(entry)

@@ -50,12 +50,20 @@ class ReceiverPipeline:
         self._outbox = outbox
         self._acks = acks
 
-    async def run(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
-        if not self.integrations:
-            return True
+    async def review_ack(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
+        """Set ctx.ack to the group's acknowledgement if it still holds for these alerts (ending it otherwise).
+
+        Runs on every flush before inhibition, silences and mute intervals: a group whose last flushes were muted
+        must still lose its acknowledgement when nothing fires, or the next incident with the same alerts would
+        count as acknowledged and go unannounced.
+        """
         if self._acks is not None:
             firing = frozenset(a.fingerprint for a in alerts if not a.resolved_at(ctx.now))
             ctx.ack = await self._acks.review(ctx.group_key, ctx.receiver, firing)
+
+    async def run(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
+        if not self.integrations:
+            return True
         results = await asyncio.gather(
             *(self._run_integration(i, ctx, alerts) for i in self.integrations), return_exceptions=True
         )
@@ -110,6 +118,9 @@ class Pipeline:
         self._interval_active = interval_active
 
     async def exec(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> bool:
+        rp = self.receivers.get(ctx.receiver)
+        if rp is not None:
+            await rp.review_ack(ctx, alerts)
         alerts = [a for a in alerts if not self._inhibitor.mutes(a.fingerprint, a.labels)]
         if not alerts:
             return True

@@ -68,6 +68,10 @@ class ServeOptions:
     cluster_listen_address: str = ""
 
 
+# Old http_config clients outlive a reload by the outbox's longest attempt (60 s) plus a margin.
+RETIRED_CLIENT_GRACE = 90.0
+
+
 def default_external_url(listen_address: str) -> str:
     host, _, port = listen_address.rpartition(":")
     if not host or host in ("0.0.0.0", "::", "[::]"):
@@ -105,6 +109,8 @@ class Tocsin:
         self.node_name = uuid.uuid4().hex[:26].upper()
         self._http = new_http_client(USER_AGENT)
         self._reload_lock = asyncio.Lock()
+        self._retired_deps: list[NotifierDeps] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._unsubscribe: list[Any] = []
         self._time_intervals: dict[str, list[TimeInterval]] = {}
         self._dispatch_task: asyncio.Task[None] | None = None
@@ -186,6 +192,11 @@ class Tocsin:
         if hasattr(self, "pipeline"):
             await self.pipeline.close()
             await self._deps.close_clients()
+        for task in list(self._background):
+            task.cancel()
+        for deps in self._retired_deps:
+            await deps.close_clients()
+        self._retired_deps.clear()
         await self._http.aclose()
         if self.writer is not None:
             await self.writer.stop()
@@ -208,7 +219,12 @@ class Tocsin:
                 unsub()
             await old_dispatcher.stop()
             await self.pipeline.close()
-            await self._deps.close_clients()
+            # Deliveries in flight may still use the old http_config clients: closing them now could fail a
+            # request the service already accepted (sent again on retry). They are closed after the longest attempt.
+            self._retired_deps.append(self._deps)
+            task = asyncio.create_task(self._close_retired_later(self._deps))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
             self._apply_config(config)
             self.dispatcher.start()
             log.info("configuration reloaded", extra={"file": self.opts.config_file})
@@ -255,6 +271,12 @@ class Tocsin:
         m.config_hash.set(int(hashlib.sha256(config.original.encode()).hexdigest()[:12], 16))
         m.config_last_reload_successful.set(1)
         m.config_last_reload_success_timestamp.set(self.clock.now().timestamp())
+
+    async def _close_retired_later(self, deps: NotifierDeps) -> None:
+        await self.clock.sleep(RETIRED_CLIENT_GRACE)
+        await deps.close_clients()
+        if deps in self._retired_deps:
+            self._retired_deps.remove(deps)
 
     @property
     def http(self) -> httpx.AsyncClient:

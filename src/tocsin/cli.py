@@ -149,7 +149,7 @@ def _runtime_checks(config: Any) -> list[str]:
         async with httpx.AsyncClient() as http:
             return integration_problems(config.receivers, NotifierDeps(http, templates, SystemClock()))
 
-    problems += inline_template_problems(config.original, templates)
+    problems += inline_template_problems(config.original, templates, config)
     problems += [f"receivers: {p}" for p in asyncio.run(channels())]
     return problems
 

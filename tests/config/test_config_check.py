@@ -259,3 +259,24 @@ def test_check_finds_broken_inline_templates_with_their_line(tmp_path: Path) -> 
     assert len(lines) == 2, proc.stderr
     assert lines[0].startswith(f"{cfg}:7:11: receivers[0].slack_configs[0].text: ") and "unexpected EOF" in lines[0]
     assert lines[1].startswith(f"{cfg}:9:") and "fields[0].value" in lines[1] and "nosuchfunc" in lines[1]
+
+
+def test_inline_template_check_skips_secrets_and_never_quotes_them(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(
+        "route: {receiver: r}\n"
+        "receivers:\n"
+        "- name: r\n"
+        "  webhook_configs:\n"
+        "  - url: 'http://127.0.0.1:1/{{hook}}'\n"
+        "    http_config:\n"
+        "      basic_auth: {username: u, password: 'xx{{hunter2}}'}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "hunter2" not in proc.stdout + proc.stderr

@@ -78,6 +78,8 @@ class ChannelClient(httpx.AsyncClient):
         super().__init__(headers={"User-Agent": user_agent}, transport=_LazyAiohttpTransport(self.session))
 
     def session(self) -> aiohttp.ClientSession:
+        if self.is_closed:
+            raise httpx.TransportError("the channel client was closed (configuration reloaded)")
         if self._session is None or self._session.closed:
             import aiohttp
 
@@ -126,7 +128,8 @@ class ChannelClient(httpx.AsyncClient):
             url,
             data=form if form is not None else content,
             headers=sent,
-            allow_redirects=s.follow_redirects if s is not None else False,
+            # Alertmanager's clients follow redirects unless http_config says follow_redirects: false.
+            allow_redirects=s.follow_redirects if s is not None else True,
             timeout=limit,
             auto_decompress=True,
             proxy=s.proxy_for(url) if s is not None else None,

@@ -9,6 +9,7 @@ the inline value or the `*_file`, so rotating a token file needs no reload, as i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 import tempfile
@@ -47,14 +48,25 @@ def ssl_context(tls: TLSConfig) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=tls.ca_file or None, cadata=tls.ca or None)
     except (OSError, ssl.SSLError) as exc:
         raise ValueError(f"tls_config ca/ca_file cannot be loaded: {exc}") from None
-    cert = tls.cert_file or (_pem_file(tls.cert) if tls.cert else None)
     key_text = tls.key.get_secret_value() if tls.key is not None else ""
-    key = tls.key_file or (_pem_file(key_text) if key_text else None)
-    if cert:
-        try:
+    temporary = []
+    try:
+        cert = tls.cert_file
+        if not cert and tls.cert:
+            cert = _pem_file(tls.cert)
+            temporary.append(cert)
+        key = tls.key_file
+        if not key and key_text:
+            key = _pem_file(key_text)
+            temporary.append(key)
+        if cert:
             ctx.load_cert_chain(cert, key)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(f"tls_config cert/key cannot be loaded: {exc}") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"tls_config cert/key cannot be loaded: {exc}") from None
+    finally:
+        for path in temporary:  # the context holds the key in memory now; no copy of it stays on disk
+            with contextlib.suppress(OSError):
+                os.unlink(path)
     if tls.insecure_skip_verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

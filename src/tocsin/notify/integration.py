@@ -85,12 +85,14 @@ class NotifierDeps:
         from tocsin.notify.http import new_http_client
         from tocsin.notify.http_settings import client_settings, settings_key
 
-        settings = client_settings(http_config)
-        if settings is None:
+        if http_config is None:
             return self
         key = settings_key(http_config)
         client = self._clients.get(key)
         if client is None:
+            settings = client_settings(http_config)  # only on a miss: it may load certificates
+            if settings is None:
+                return self
             agent = self.http.headers.get("User-Agent", "Tocsin")
             client = self._clients[key] = new_http_client(agent, settings)
         return NotifierDeps(client, lambda: self.templates, self.clock, self.external_url, self._clients)

@@ -164,6 +164,15 @@ def test_slack_buttons_acknowledge_silence_and_survive_restart(tmp_path: Path) -
         assert click(server, slack, btn["tocsin_workflow"]).status_code == 200
         reply = wait_until("the workflow reply", lambda: on(slack, "/respond"))[0].json()
         assert reply["response_type"] == "ephemeral" and "grow-volume" in reply["text"]
+
+        # A signed request may only act on groups of the receivers that use the signing app.
+        slack.requests.clear()
+        forged = {"action_id": "tocsin_silence", "type": "button",
+                  "value": json.dumps({"g": group_id(GROUP_KEY), "r": "payments", "d": 3600, "m": {"team": "x"}})}
+        assert click(server, slack, forged).status_code == 200
+        reply = wait_until("the refusal", lambda: on(slack, "/respond"))[0].json()
+        assert reply["response_type"] == "ephemeral" and "may not act" in reply["text"]
+        assert len(server.api.get_silences()) == 1
     finally:
         server.stop()
         slack.stop()

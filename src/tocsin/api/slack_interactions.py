@@ -44,9 +44,10 @@ MAX_BODY = 1024 * 1024
 MAX_SILENCE = 7 * 86400.0  # a button must not be able to mute a group for longer than a week
 
 
-def signing_secrets(core: Tocsin) -> list[str]:
-    """Every distinct signing secret of the running configuration's Slack integrations."""
-    out: list[str] = []
+def signing_secrets(core: Tocsin) -> dict[str, set[str]]:
+    """Every distinct signing secret of the running configuration's Slack integrations, with the receivers that
+    use it: a request signed by one Slack app may act only on those receivers' alert groups."""
+    out: dict[str, set[str]] = {}
     if core.config is None:
         return out
     for r in core.config.receivers:
@@ -58,8 +59,8 @@ def signing_secrets(core: Tocsin) -> list[str]:
             except NotifyError as exc:
                 log.error("slack signing secret unavailable", extra={"receiver": r.name, "err": str(exc)})
                 continue
-            if s and s not in out:
-                out.append(s)
+            if s:
+                out.setdefault(s, set()).add(r.name)
     return out
 
 
@@ -90,8 +91,9 @@ class InteractionHandler:
     def __init__(self, core: Tocsin) -> None:
         self._core = core
 
-    async def handle(self, payload: dict[str, Any]) -> list[tuple[bool, str]]:
-        """Carry out every Tocsin button in the payload; (ok, message for Slack) per button."""
+    async def handle(self, payload: dict[str, Any], receivers: set[str]) -> list[tuple[bool, str]]:
+        """Carry out every Tocsin button in the payload for groups of `receivers` (those of the Slack app whose
+        secret signed the request); (ok, message for Slack) per button."""
         user = _user(payload)
         out = []
         for action in payload.get("actions") or []:
@@ -99,6 +101,10 @@ class InteractionHandler:
                 continue
             aid = action.get("action_id")
             try:
+                if aid in (ACTION_ACK, ACTION_SILENCE, ACTION_WORKFLOW):
+                    receiver = _value(action).get("r")
+                    if receiver not in receivers:
+                        raise ValueError(f"this Slack app may not act on alert groups of receiver {receiver!r}")
                 if aid == ACTION_ACK:
                     out.append((True, await self._ack(_value(action), user)))
                 elif aid == ACTION_SILENCE:
@@ -197,10 +203,12 @@ def build_slack_router(core: Tocsin) -> APIRouter:
         ts = request.headers.get("x-slack-request-timestamp")
         sig = request.headers.get("x-slack-signature")
         now = core.clock.now()
-        problems = [slack_signature_problem(s, ts, raw, sig, now) for s in secrets]
-        if all(p is not None for p in problems):
-            log.warning("rejected a Slack request", extra={"err": problems[0]})
-            return error_response(f"Slack signature check failed: {problems[0]}", 401)
+        problems = {s: slack_signature_problem(s, ts, raw, sig, now) for s in secrets}
+        allowed = {r for s, p in problems.items() if p is None for r in secrets[s]}
+        if not allowed:
+            first = next(iter(problems.values()))
+            log.warning("rejected a Slack request", extra={"err": first})
+            return error_response(f"Slack signature check failed: {first}", 401)
         try:
             form = parse_qs(raw.decode("utf-8"), strict_parsing=True)
             payload = orjson.loads(form["payload"][0])
@@ -210,7 +218,7 @@ def build_slack_router(core: Tocsin) -> APIRouter:
             return error_response("payload: must be a JSON object")
         if payload.get("type") != "block_actions":
             return Response(status_code=200)  # other interaction types are not Tocsin's
-        results = await handler.handle(payload)
+        results = await handler.handle(payload, allowed)
         url = payload.get("response_url")
         if results and isinstance(url, str) and url.startswith(("https://", "http://")):
             task = asyncio.create_task(reply(url, results))

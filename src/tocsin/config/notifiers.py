@@ -324,6 +324,8 @@ class SlackConfig(_Notifier):
             raise ValueError("buttons: each button may appear only once")
         if "workflow" in self.buttons and not self.workflow.strip():
             raise ValueError("the workflow button needs workflow: the name of the workflow it starts")
+        if len(self.workflow) > 200:
+            raise ValueError("workflow: a workflow name has at most 200 characters")
         if self.silence_duration <= 0:
             raise ValueError("silence_duration must be positive")
         if (has_value(self.api_url) or has_value(self.api_url_file)) and (

@@ -149,7 +149,7 @@ def _buttons(cfg: SlackConfig, ctx: NotifyContext, gid: str) -> list[dict[str, A
                     "action_id": ACTION_WORKFLOW,
                     "text": _plain(f"Run {name}", MAX_BUTTON_TEXT),
                     "style": "danger",
-                    "value": truncate_chars(_button_value({"g": gid, "r": ctx.receiver, "w": name}), MAX_BUTTON_VALUE),
+                    "value": _button_value({"g": gid, "r": ctx.receiver, "w": name}),  # name <= 200 (config)
                     "confirm": {
                         "title": _plain("Run workflow?", 100),
                         "text": _plain(f"Start workflow {name} for this alert group?", 300),

@@ -154,3 +154,21 @@ def test_button_configuration_errors_say_what_is_missing(over: dict[str, Any], m
     data = {k: v for k, v in data.items() if v is not None}
     with pytest.raises(ValidationError, match=message):
         SlackConfig.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://hooks.slack.com/actions/T0/1/abc", True),
+        ("https://slack.com/x", True),
+        ("http://hooks.slack.com/actions/T0/1/abc", False),  # not https
+        ("https://hooks.slack.com.evil.example/x", False),
+        ("https://metadata.internal/latest", False),
+        ("http://127.0.0.1:8080/respond", True),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_interaction_replies_only_go_to_slack_or_loopback(url: str, allowed: bool) -> None:
+    from tocsin.api.slack_interactions import reply_url_allowed
+
+    assert reply_url_allowed(url) is allowed

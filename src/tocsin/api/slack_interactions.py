@@ -17,7 +17,7 @@ import asyncio
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from fastapi import APIRouter, Request
@@ -62,6 +62,16 @@ def signing_secrets(core: Tocsin) -> dict[str, set[str]]:
             if s:
                 out.setdefault(s, set()).add(r.name)
     return out
+
+
+def reply_url_allowed(url: str) -> bool:
+    """Replies go to Slack (https, *.slack.com) or to a loopback address (tests, a local Slack-compatible relay);
+    a response_url elsewhere is ignored, so a signed payload cannot make Tocsin post to arbitrary hosts."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
+        return True
+    return parts.scheme in ("http", "https") and host in ("127.0.0.1", "localhost", "::1")
 
 
 def _user(payload: dict[str, Any]) -> str:
@@ -220,7 +230,7 @@ def build_slack_router(core: Tocsin) -> APIRouter:
             return Response(status_code=200)  # other interaction types are not Tocsin's
         results = await handler.handle(payload, allowed)
         url = payload.get("response_url")
-        if results and isinstance(url, str) and url.startswith(("https://", "http://")):
+        if results and isinstance(url, str) and reply_url_allowed(url):
             task = asyncio.create_task(reply(url, results))
             background.add(task)
             task.add_done_callback(background.discard)

@@ -105,14 +105,14 @@ class ChannelClient(httpx.AsyncClient):
         *,
         form: Mapping[str, str] | None = None,
         basic: tuple[str, str] | None = None,
-        with_settings_auth: bool = True,
+        with_settings: bool = True,
     ) -> httpx.Response:
         sent = {"User-Agent": self._user_agent}
         s = self.settings
-        if s is not None:
+        if s is not None and with_settings:  # the OAuth2 token request carries neither auth nor extra headers
             if s.headers is not None:
                 sent.update(s.headers())
-            if s.auth is not None and with_settings_auth:
+            if s.auth is not None:
                 value = await s.auth(self)
                 if value:
                     sent["Authorization"] = value

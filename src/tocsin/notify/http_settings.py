@@ -98,7 +98,7 @@ class OAuth2Token:
                 form["scope"] = " ".join(self.cfg.scopes)
             resp = await client.plain_request(
                 "POST", self.cfg.token_url, None, None, 30.0,
-                form=form, basic=(self.cfg.client_id, secret or ""), with_settings_auth=False,
+                form=form, basic=(self.cfg.client_id, secret or ""), with_settings=False,
             )
             check_response("oauth2 token endpoint", resp)
             try:
@@ -159,7 +159,19 @@ def _static_auth(cfg: HTTPClientConfig) -> Callable[[ChannelClient], Awaitable[s
 
         return authorization
     if cfg.oauth2 is not None:
-        token = OAuth2Token(cfg.oauth2)
+        o = cfg.oauth2
+        unsupported = [
+            name for name, value in (
+                ("tls_config", o.tls_config), ("proxy_url", o.proxy_url), ("no_proxy", o.no_proxy),
+                ("proxy_from_environment", o.proxy_from_environment or None),
+                ("proxy_connect_header", o.proxy_connect_header), ("client_secret_ref", o.client_secret_ref),
+            ) if value
+        ]
+        if unsupported:
+            # Refused rather than ignored: the token request would silently go out with other settings.
+            raise ValueError(f"oauth2.{unsupported[0]} is not supported yet (the token request uses the "
+                             "integration's own tls_config and proxy)")
+        token = OAuth2Token(o)
         return token.header
     return None
 

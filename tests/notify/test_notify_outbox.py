@@ -203,3 +203,34 @@ async def test_a_waiting_event_and_notification_of_one_group_both_survive_a_rest
     await box2.stop()
     await writer2.stop()
     await repo.close()
+
+
+async def test_acknowledgement_waits_for_the_notification_it_acknowledges() -> None:
+    """During an outage the group's trigger is still queued when someone acknowledges: the service must get the
+    trigger first and the acknowledgement after it, not the other way round."""
+    from tocsin.model.ack import Acknowledgement
+    from tocsin.notify.context import ACKNOWLEDGE
+
+    clock = FakeClock()
+    order: list[str] = []
+
+    @dataclass
+    class Recording(FlakyChannel):
+        async def notify(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> None:
+            await FlakyChannel.notify(self, ctx, alerts)
+            order.append(ctx.event)
+
+    box = make(clock, Recording(clock, down_until=100.0))
+    box.start()
+    await enqueue(box, clock)
+    await clock.advance(10)  # the trigger is failing and waiting for its next attempt
+    assert box.has_waiting('{}:{alertname="A"}', "ops", "slack", 0)
+    ev = ctx_at(clock)
+    ev.event = ACKNOWLEDGE
+    ev.ack = Acknowledgement(ev.group_key, "ops", "alice", clock.now(), "", frozenset({1}))
+    await box.enqueue_event(ev, Integration("slack", 0, "ops", True, None), [alert("A", clock)])  # type: ignore[arg-type]
+    await clock.advance(60)
+    assert order == []  # nothing got through, and the acknowledgement did not jump the queue
+    await clock.advance(200)
+    assert order == ["notify", "acknowledge"]
+    await box.stop()

@@ -91,8 +91,11 @@ class GroupAcknowledger:
             if not supports_event(integ.notifier, ACKNOWLEDGE):
                 continue
             logged = self._nflog.query(group.group_key, group.receiver, integ.name, integ.index)
-            if logged is None or not logged.firing:
-                continue  # the service never heard of this group (or only of its resolution)
+            told = logged is not None and bool(logged.firing)
+            if not told and not self._outbox.has_waiting(group.group_key, group.receiver, integ.name, integ.index):
+                continue  # the service never heard of this group and is not about to (or only of its resolution)
+            # When the group's notification is still waiting (a channel outage), the outbox holds the event back
+            # until that notification has gone out.
             ctx = NotifyContext(
                 group_key=group.group_key,
                 group_labels=group.labels,

@@ -29,7 +29,7 @@ from tocsin.model.alert import Alert
 from tocsin.model.clock import Clock, cancel_and_wait, sleep_or_wake
 from tocsin.model.notification import OutboxEntry
 from tocsin.notify.breaker import CircuitBreaker, CircuitState
-from tocsin.notify.context import NOTIFY, NotifyContext
+from tocsin.notify.context import ACKNOWLEDGE, NOTIFY, NotifyContext
 from tocsin.notify.dedup import needs_update
 from tocsin.notify.integration import Integration, NotifyError
 from tocsin.notify.ratelimit import TokenBucket, bucket_for
@@ -409,6 +409,13 @@ class Outbox:
                     queue.popleft()
                     self._blocked.add(target)  # re-queued when the delivery in flight finishes
                     continue
+                if self._notification_first(target):
+                    # An acknowledgement must not reach the service before the notification it acknowledges.
+                    queue.popleft()
+                    entry.next_attempt_at = self._clock.now() + timedelta(seconds=1)
+                    self._schedule(target, entry)
+                    next_wait = min(next_wait, 1.0)
+                    continue
                 busy = per_endpoint.get(endpoint, 0)
                 if busy >= self.max_in_flight_per_endpoint:
                     break  # a finishing delivery of this endpoint wakes the loop
@@ -435,6 +442,17 @@ class Outbox:
         if len(self._inflight) >= self.max_in_flight:
             next_wait = min(next_wait, 1.0)  # a finishing delivery wakes the loop sooner
         return max(next_wait, 0.0)
+
+    def has_waiting(self, group_key: str, receiver: str, integration: str, idx: int) -> bool:
+        """Whether a notification of this group to this integration is pending or being delivered."""
+        target = (group_key, receiver, integration, idx)
+        return target in self._pending or target in self._inflight
+
+    def _notification_first(self, target: Target) -> bool:
+        prefix = f"{ACKNOWLEDGE}:"
+        if not target[0].startswith(prefix):
+            return False
+        return self.has_waiting(target[0][len(prefix):], *target[1:])
 
     async def _deliver(self, target: Target, entry: OutboxEntry) -> None:
         endpoint: Endpoint = (entry.receiver, entry.integration, entry.idx)

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from benchservers import free_port, wait_ready
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
 route:
@@ -136,24 +138,6 @@ def _receiver_get(port: int, path: str) -> bytes:
 
 # --------------------------------------------------------------------------------------------------------------
 # Servers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(port: int, timeout: float = 30.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} not ready")
 
 
 def server_cmd(name: str, cfg: Path, data: Path, port: int) -> list[str]:

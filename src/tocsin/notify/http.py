@@ -4,9 +4,10 @@
 permanent. Error messages carry the service's status and a short piece of its answer, never the URL (webhook
 URLs and query strings often contain credentials).
 
-Channels speak httpx's API, but the shared client sends through aiohttp's connection pool and C HTTP parser
-(httpx-aiohttp's transport): it costs about a third of httpcore's CPU per request, which is most of a
-notification's cost at a thousand notifications a second (docs/adr/0004-http-transport.md).
+Channels speak httpx's API (`send` returns an `httpx.Response`), but `send` on the server's `ChannelClient` goes
+straight through aiohttp's connection pool and C HTTP parser: it costs about a third of httpx/httpcore's CPU per
+request, which is most of a notification's cost at a thousand notifications a second
+(docs/adr/0004-http-transport.md).
 """
 
 from __future__ import annotations
@@ -36,46 +37,25 @@ _POOL_LIMIT = 128
 _POOL_LIMIT_PER_HOST = 16
 
 
-class _LazyAiohttpTransport(httpx.AsyncBaseTransport):
-    """httpx-aiohttp's transport, imported on the first request: aiohttp is 80 ms of import that `tocsin serve`
-    should not pay before it answers (Alertmanager's acceptance suite starts many servers at once)."""
-
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self._inner: httpx.AsyncBaseTransport | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._inner is None:
-            from httpx_aiohttp import AiohttpTransport
-
-            self._inner = AiohttpTransport(client=self._session)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        if self._inner is not None:
-            await self._inner.aclose()
-
-
 def _is_transport_error(exc: BaseException) -> bool:
     aio = sys.modules.get("aiohttp")
     return isinstance(exc, httpx.HTTPError) or (aio is not None and isinstance(exc, aio.ClientError))
 
 
 class ChannelClient(httpx.AsyncClient):
-    """httpx's client over aiohttp's pool, plus a direct path for channel requests.
+    """The channels' client: `send` takes `plain_request`, which sends through aiohttp's pool and returns an
+    `httpx.Response`, so channels cannot tell. `settings` carry a receiver's `http_config` (auth, TLS, proxy,
+    redirects) and apply to every request made through `send`.
 
-    A webhook POST is most of a notification's cost; building and tearing down httpx's request/response
-    machinery around aiohttp doubled it. `plain_request` sends on the same connection pool and returns an
-    `httpx.Response`, so channels cannot tell which path a request took. `settings` carry a receiver's
-    `http_config` (auth, TLS, proxy, redirects); requests through a client with settings always take the
-    direct path so those apply to every request.
+    It is an `httpx.AsyncClient` so that code written against httpx (tests, `notify.preview`) can be handed one;
+    calls made with httpx's own methods bypass aiohttp and `settings` (no channel makes them).
     """
 
     def __init__(self, user_agent: str, settings: ClientSettings | None = None) -> None:
         self._user_agent = user_agent
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
-        super().__init__(headers={"User-Agent": user_agent}, transport=_LazyAiohttpTransport(self.session))
+        super().__init__(headers={"User-Agent": user_agent})
 
     def session(self) -> aiohttp.ClientSession:
         if self.is_closed:

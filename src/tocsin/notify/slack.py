@@ -89,6 +89,16 @@ class SlackNotifier:
             )
         return out
 
+    def _poster(self, r: Renderer) -> dict[str, Any]:
+        """Where and as whom a message is posted (the same for notifications and acknowledgement notes)."""
+        cfg = self._cfg
+        return {
+            "channel": r.text("channel", cfg.channel),
+            "username": r.text("username", cfg.username),
+            "icon_emoji": r.text("icon_emoji", cfg.icon_emoji),
+            "icon_url": r.text("icon_url", cfg.icon_url),
+        }
+
     def payload(self, ctx: NotifyContext, alerts: Sequence[Alert]) -> dict[str, Any]:
         """The chat.postMessage / incoming-webhook body (without channel-thread bookkeeping)."""
         cfg = self._cfg
@@ -122,10 +132,7 @@ class SlackNotifier:
         attachment = {k: v for k, v in attachment.items() if k in always or v not in ("", [], None)}
         body = omit_empty(
             {
-                "channel": r.text("channel", cfg.channel),
-                "username": r.text("username", cfg.username),
-                "icon_emoji": r.text("icon_emoji", cfg.icon_emoji),
-                "icon_url": r.text("icon_url", cfg.icon_url),
+                **self._poster(r),
                 "link_names": cfg.link_names,
                 "text": r.text("message_text", cfg.message_text),
             }
@@ -196,14 +203,7 @@ class SlackNotifier:
         text = f":white_check_mark: *{mrkdwn_escape(title)}* acknowledged by *{mrkdwn_escape(who)}*"
         if ctx.ack is not None and ctx.ack.comment:
             text += f": {mrkdwn_escape(ctx.ack.comment)}"
-        note: dict[str, Any] = omit_empty(
-            {
-                "channel": r.text("channel", self._cfg.channel),
-                "username": r.text("username", self._cfg.username),
-                "icon_emoji": r.text("icon_emoji", self._cfg.icon_emoji),
-                "icon_url": r.text("icon_url", self._cfg.icon_url),
-            }
-        )
+        note: dict[str, Any] = omit_empty(self._poster(r))
         note["text"] = truncate_chars(text, 3000)
         if parent is not None:
             note["channel"], note["thread_ts"] = parent

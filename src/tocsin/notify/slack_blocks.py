@@ -20,6 +20,7 @@ import orjson
 
 from tocsin.config.notifiers import SlackConfig
 from tocsin.model.alert import Alert
+from tocsin.model.duration import format_duration
 from tocsin.notify.context import NotifyContext
 from tocsin.notify.render import Renderer
 from tocsin.notify.text import group_id, truncate_chars
@@ -137,7 +138,7 @@ def _buttons(cfg: SlackConfig, ctx: NotifyContext, gid: str) -> list[dict[str, A
                 {
                     "type": "button",
                     "action_id": ACTION_SILENCE,
-                    "text": _plain(f"Silence {_duration_label(cfg.silence_duration)}", MAX_BUTTON_TEXT),
+                    "text": _plain(f"Silence {format_duration(cfg.silence_duration)}", MAX_BUTTON_TEXT),
                     "value": _button_value(value),
                 }
             )
@@ -159,17 +160,6 @@ def _buttons(cfg: SlackConfig, ctx: NotifyContext, gid: str) -> list[dict[str, A
                 }
             )
     return out
-
-
-def _duration_label(seconds: float) -> str:
-    s = int(seconds)
-    if s % 86400 == 0:
-        return f"{s // 86400}d"
-    if s % 3600 == 0:
-        return f"{s // 3600}h"
-    if s % 60 == 0:
-        return f"{s // 60}m"
-    return f"{s}s"
 
 
 def block_kit_attachment(

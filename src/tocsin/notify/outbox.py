@@ -111,8 +111,8 @@ def encode_payload(ctx: NotifyContext, alerts: Sequence[Alert], firing: set[int]
 
 
 def slot_of(entry: OutboxEntry) -> Target:
-    """The queue slot an entry occupies: the group's notification slot, its event slot, or one of its own
-    (tests and re-queued dead letters), as `enqueue`, `enqueue_event` and `retry_dead` assign them."""
+    """The queue slot an entry occupies: the group's notification slot, its event slot, or one of its own (tests
+    and re-queued dead letters). Derived from the entry, so it is the same when queued and after a restart."""
     endpoint = (entry.receiver, entry.integration, entry.idx)
     if entry.payload.get("test"):
         return (f"test:{entry.id}", *endpoint)
@@ -266,10 +266,9 @@ class Outbox:
         """Accept a notification; returns once it is durable (then the worker delivers it)."""
         payload = encode_payload(ctx, alerts, firing, resolved)
         if bypass_dedup:
-            payload["test"] = True
-            return await self._accept(None, ctx, integ, payload)
+            payload["test"] = True  # a slot of its own: neither deduplicated nor replaced
         # One waiting entry per group and integration: the group's newest state replaces one still waiting.
-        return await self._accept((ctx.group_key, ctx.receiver, integ.name, integ.index), ctx, integ, payload)
+        return await self._accept(ctx, integ, payload)
 
     async def enqueue_event(self, ctx: NotifyContext, integ: Integration, alerts: Sequence[Alert]) -> OutboxEntry:
         """Accept an event (ctx.event, e.g. an acknowledgement) for one integration; durable like a notification.
@@ -278,37 +277,33 @@ class Outbox:
         the group's notifications; a newer event of the same kind replaces one still waiting.
         """
         firing = {a.fingerprint for a in alerts if not a.resolved_at(ctx.now)}
-        payload = encode_payload(ctx, alerts, firing, set())
-        return await self._accept((f"{ctx.event}:{ctx.group_key}", ctx.receiver, integ.name, integ.index), ctx,
-                                  integ, payload)
+        return await self._accept(ctx, integ, encode_payload(ctx, alerts, firing, set()))
 
-    async def _accept(
-        self, target: Target | None, ctx: NotifyContext, integ: Integration, payload: dict[str, Any]
-    ) -> OutboxEntry:
-        """Queue a payload under `target` (None: a slot of its own), replacing one waiting there; persist it."""
+    async def _accept(self, ctx: NotifyContext, integ: Integration, payload: dict[str, Any]) -> OutboxEntry:
+        """Queue a payload in its slot (`slot_of`), replacing an entry waiting there; persist it."""
         now = self._clock.now()
-        entry = self._pending.get(target) if target is not None else None
-        if entry is not None:
-            entry.payload = payload
-            entry.updated_at = now
+        entry = OutboxEntry(
+            id=str(uuid.uuid4()),
+            group_key=ctx.group_key,
+            receiver=ctx.receiver,
+            integration=integ.name,
+            idx=integ.index,
+            status=PENDING,
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+            attempts=0,
+            last_error="",
+            payload=payload,
+            tenant=self._tenant,
+        )
+        target = slot_of(entry)
+        waiting = self._pending.get(target)
+        if waiting is not None:
+            waiting.payload = payload
+            waiting.updated_at = now
+            entry = waiting
         else:
-            entry = OutboxEntry(
-                id=str(uuid.uuid4()),
-                group_key=ctx.group_key,
-                receiver=ctx.receiver,
-                integration=integ.name,
-                idx=integ.index,
-                status=PENDING,
-                created_at=now,
-                updated_at=now,
-                next_attempt_at=now,
-                attempts=0,
-                last_error="",
-                payload=payload,
-                tenant=self._tenant,
-            )
-            if target is None:
-                target = (f"test:{entry.id}", ctx.receiver, integ.name, integ.index)
             self._pending[target] = entry
             self._schedule(target, entry)
             if self._metrics is not None and ctx.event == NOTIFY:

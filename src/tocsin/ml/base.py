@@ -145,14 +145,26 @@ class Detector(ABC):
     def from_state(cls, state: dict[str, Any]) -> Self:
         if state.get("detector") != cls.name:
             raise DetectorStateError(f"state is for detector {state.get('detector')!r}, not {cls.name!r}")
-        if state.get("version") != cls.state_version:
+        version = state.get("version")
+        if version != cls.state_version and version not in cls.upgradable_versions:
             raise DetectorStateError(
-                f"state version {state.get('version')!r} of {cls.name!r} is not supported "
+                f"state version {version!r} of {cls.name!r} is not supported "
                 f"(expected {cls.state_version})"
             )
         obj = cls.__new__(cls)
         data = state_codec.decode(state.get("data"))
         if not isinstance(data, dict):
             raise DetectorStateError("state 'data' must be an object")
+        if version != cls.state_version:
+            data = cls.upgrade_state(data, version)
         obj.__dict__.update(data)
         return obj
+
+    # Older state versions this class can still restore (through `upgrade_state`).
+    upgradable_versions: ClassVar[tuple[int, ...]] = ()
+
+    @classmethod
+    def upgrade_state(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        """Bring the decoded state of an older version up to date, so that a restart after an upgrade
+        resumes instead of re-learning; a restored detector must behave as it did when it was saved."""
+        return data

@@ -24,6 +24,8 @@ from tocsin.ml.state import register
 
 # how many levels besides the point's own each kind of fact packs
 _LEVELS = (0, 1, 2, 3, 1, 1, 1, 2)
+# the most facts one point can yield
+MAX_FACTS = len(_LEVELS)
 _OFF = 1 << 23
 _MASK = (1 << 24) - 1
 

@@ -31,7 +31,11 @@ window but not new for the series) and the tie-break did not rank better, so by 
 only explain (expected value, band, |z|) and the score is the context novelty. Then a novelty hold: a
 score counts only if it beats every score of the last `hold` points, and within `refractory` points of
 the last detection it must be `refractory_factor` times as large, so one incident gives one detection
-instead of a burst.
+instead of a burst. Last, an emitted score is ranked by rarity: multiplied by R^`rarity_exp`, where
+R = -ln((c + 1) / (a + 1)) / ln(a + 1), a = points scored for context so far and c = how many of them had
+at least as many new facts as this one. A series that shows fully new contexts all the time (bursty
+counts) thus ranks its next one lower than a calm series ranks its first; which points are emitted does
+not change, only how they compare across series under one threshold.
 
 The novelty share is a proportion, not a p-value: with the context part on, 0.5 means "half of this
 point's context is new", and pure noise reaches 0.3-0.6 over a few thousand points. Set `ctx=False` for
@@ -48,9 +52,10 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
+from typing import Any
 
 from tocsin.ml.base import Detector, Explanation, decades_to_score, z_to_decades
-from tocsin.ml.context import ContextMemory
+from tocsin.ml.context import MAX_FACTS, ContextMemory
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
@@ -61,6 +66,19 @@ class EnsembleDetector(Detector):
     """Robust level + seasonal residual (+ optional shift, surprise rate) and context novelty."""
 
     name = "tocsin"
+    # 2: rarity ranking of emitted scores (`rarity_exp`, `new_counts`, `ctx_points`, `rarity`)
+    state_version = 2
+    upgradable_versions = (1,)
+
+    @classmethod
+    def upgrade_state(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        # a version-1 detector had no rarity ranking: keep scoring as it did (rarity off) rather than
+        # rank its next events against an empty history
+        data.setdefault("rarity_exp", 0.0)
+        data.setdefault("new_counts", [0] * (MAX_FACTS + 1))
+        data.setdefault("ctx_points", 0)
+        data.setdefault("rarity", 1.0)
+        return data
 
     def __init__(
         self,
@@ -89,6 +107,7 @@ class EnsembleDetector(Detector):
         stat_weight: float = 0.0,
         ctx_grow: float = 3.0,
         ctx_trim: int = 2,
+        rarity_exp: float = 0.25,
         short: int = 12,
         shift_gain: float = 0.0,
         rate_gain: float = 0.0,
@@ -174,6 +193,13 @@ class EnsembleDetector(Detector):
         self.ctx_new = 0
         self.ctx_m = 1
         self.tie_weight = tie_weight
+        # rarity ranking: points by how many of their context facts were new, since warm-up
+        if rarity_exp < 0.0:
+            raise ValueError(f"rarity_exp must be >= 0, got {rarity_exp}")
+        self.rarity_exp = rarity_exp
+        self.new_counts = [0] * (MAX_FACTS + 1)
+        self.ctx_points = 0
+        self.rarity = 1.0
         self.stat_weight = stat_weight
         # novelty hold: (index, score) pairs of a sliding maximum
         self.maxq: deque[tuple[int, float]] = deque()
@@ -462,6 +488,19 @@ class EnsembleDetector(Detector):
             else:
                 self.last_fire = n
                 self.last_fire_dec = score
+        if self.ctx_on and n >= self.ctx_warmup:
+            # rank an emitted point by how rare its degree of novelty is in this series so far: a series
+            # that produces fully new contexts all the time (bursty counts) ranks another one lower than
+            # a calm series showing its first; the emitted set is unchanged, only the order across series
+            k = self.ctx_new
+            counts = self.new_counts
+            counts[k] += 1
+            a = self.ctx_points = self.ctx_points + 1
+            if score > 0.0 and self.rarity_exp > 0.0:
+                c = sum(counts[k:])
+                rr = -math.log((c + 1.0) / (a + 1.0)) / math.log(a + 1.0) if a > 1 else 0.0
+                self.rarity = rr if rr > 1e-3 else 1e-3
+                score *= self.rarity ** self.rarity_exp
         self.last = (x, score, expected, scale, comp, best)
         self._learn(x, n)
         return score
@@ -478,6 +517,9 @@ class EnsembleDetector(Detector):
             detail = (f"{self.ctx_new} of {self.ctx_m} context facts never seen before in this series "
                       f"(value level [{self._inv(lo):.4g}, {self._inv(hi):.4g}) with its recent "
                       f"levels); statistical |z|={z:.2f}")
+            if score > 0.0 and self.ctx_points:
+                share = sum(self.new_counts[self.ctx_new:]) / self.ctx_points
+                detail += f"; as novel as {100.0 * share:.2g}% of the {self.ctx_points} points seen"
         elif name == "surprise rate":
             detail = f"recent surprise is unusually high for this series, equivalent |z|={z:.2f}"
         else:

@@ -498,8 +498,8 @@ class EnsembleDetector(Detector):
             a = self.ctx_points = self.ctx_points + 1
             if score > 0.0 and self.rarity_exp > 0.0:
                 c = sum(counts[k:])
-                rr = -math.log((c + 1.0) / (a + 1.0)) / math.log(a + 1.0) if a > 1 else 0.0
-                self.rarity = rr if rr > 1e-3 else 1e-3
+                share_r = -math.log((c + 1.0) / (a + 1.0)) / math.log(a + 1.0) if a > 1 else 0.0
+                self.rarity = share_r if share_r > 1e-3 else 1e-3
                 score *= self.rarity ** self.rarity_exp
         self.last = (x, score, expected, scale, comp, best)
         self._learn(x, n)

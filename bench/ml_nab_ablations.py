@@ -24,10 +24,15 @@ from tocsin.ml.nab.scoring import score_corpus
 HERE = Path(__file__).resolve().parent
 NAB = HERE.parent.parent / "shared" / "nab"
 
+SESSION1_DEFAULT: dict[str, Any] = {"ctx_grow": 0, "stat_weight": 0.6, "tie_weight": 0.01, "rarity_exp": 0.0}
+
 ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("none (default)", {}),
-    ("previous default (fixed levels, statistics 0.6, tie-break 0.01)",
-     {"ctx_grow": 0, "stat_weight": 0.6, "tie_weight": 0.01}),
+    ("no rarity ranking of emitted scores (`rarity_exp=0`, default 0.25)", {"rarity_exp": 0.0}),
+    ("rarity exponent 0.125 / 0.5 / 1 (`rarity_exp`)", {"rarity_exp": 0.125}),
+    ("", {"rarity_exp": 0.5}),
+    ("", {"rarity_exp": 1.0}),
+    ("session-1 default (fixed levels, statistics 0.6, tie-break 0.01, no rarity)", SESSION1_DEFAULT),
     ("fixed levels (`ctx_grow=0`)", {"ctx_grow": 0}),
     ("widen for the full range seen, extremes included (`ctx_trim=0`, default 2)", {"ctx_trim": 0}),
     ("widen at 2x / 4x (`ctx_grow`, default 3)", {"ctx_grow": 2}),
@@ -88,7 +93,11 @@ def main() -> None:
             return
         print("\n| base | configurations | mean (std / lowFP / lowFN) | min (std / lowFP / lowFN) |")
         print("|---|---:|---|---|")
-        for label, base in (("default", {}), ("previous default", ABLATIONS[1][1])):
+        bases: list[tuple[str, dict[str, Any]]] = [
+            ("default", {}), ("default without rarity ranking", {"rarity_exp": 0.0}),
+            ("session-1 default", SESSION1_DEFAULT),
+        ]
+        for label, base in bases:
             runs = [nab(args.data, windows, out, {**base, **g}, args.workers) for g in NEIGHBOURHOOD]
             mean = [sum(r[k] for r in runs) / len(runs) for k in range(3)]
             low = [min(r[k] for r in runs) for k in range(3)]

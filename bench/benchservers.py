@@ -4,6 +4,7 @@ so this directory is on the import path)."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -24,3 +25,12 @@ def wait_ready(port: int, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server on port {port} not ready")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the server to exit; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -25,7 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchservers import free_port, wait_ready
+from benchservers import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
@@ -114,11 +114,7 @@ def bench_server(name: str, cmd: list[str], port: int, args: argparse.Namespace,
         return {"server": name, "alerts_per_s": rps * args.batch, "requests_per_s": rps, "latency": lat,
                 "active_alerts": active, "rss_mib": rss}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def main() -> int:

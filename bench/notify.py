@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from benchservers import free_port, wait_ready
+from benchservers import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
@@ -271,11 +271,7 @@ def run_server(name: str, tmp: Path, rport: int, body: Callable[[int], dict[str,
         dump(rport)  # start from an empty receiver log
         return body(port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         errs = (data / "server.log").read_text().strip()
         if errs:
             print(f"  {name} stderr (last lines):\n    " + "\n    ".join(errs.splitlines()[-5:]), file=sys.stderr)

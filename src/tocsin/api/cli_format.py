@@ -5,7 +5,7 @@ Kept apart from the commands so the byte-for-byte output rules (tested against a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,14 +102,19 @@ def render_tree(root: TreeNode) -> str:
 # Output formats.
 
 
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """amtool's tables: every cell, the last one included, ends with a tab, aligned by tabwrite."""
+    return tabwrite("".join("".join(cell + "\t" for cell in row) + "\n" for row in (header, *rows)))
+
+
 def format_alerts(alerts: Sequence[GettableAlert], output: str, date_format: str) -> str:
     if output == "json":
         return go_json([a.to_json() for a in alerts]) + "\n"
     ordered = sorted(alerts, key=lambda a: a.starts_at.epoch_ns)
     if output == "extended":
-        rows = ["Labels\tAnnotations\tStarts At\tEnds At\tGenerator URL\tState\t"]
-        rows += [
-            "\t".join(
+        return _table(
+            ["Labels", "Annotations", "Starts At", "Ends At", "Generator URL", "State"],
+            (
                 [
                     _pairs(a.labels),
                     _pairs(a.annotations),
@@ -117,26 +122,17 @@ def format_alerts(alerts: Sequence[GettableAlert], output: str, date_format: str
                     a.ends_at.format(date_format),
                     a.generator_url,
                     a.state,
-                    "",
                 ]
-            )
+                for a in ordered
+            ),
+        )
+    return _table(
+        ["Alertname", "Starts At", "Summary", "State"],
+        (
+            [a.labels.get("alertname", ""), a.starts_at.format(date_format), a.annotations.get("summary", ""), a.state]
             for a in ordered
-        ]
-    else:
-        rows = ["Alertname\tStarts At\tSummary\tState\t"]
-        rows += [
-            "\t".join(
-                [
-                    a.labels.get("alertname", ""),
-                    a.starts_at.format(date_format),
-                    a.annotations.get("summary", ""),
-                    a.state,
-                    "",
-                ]
-            )
-            for a in ordered
-        ]
-    return tabwrite("".join(row + "\n" for row in rows))
+        ),
+    )
 
 
 def format_silences(silences: Sequence[GettableSilence], output: str, date_format: str) -> str:
@@ -144,9 +140,9 @@ def format_silences(silences: Sequence[GettableSilence], output: str, date_forma
         return go_json([s.to_json() for s in silences]) + "\n"
     ordered = sorted(silences, key=lambda s: s.ends_at.epoch_ns)
     if output == "extended":
-        rows = ["ID\tMatchers\tStarts At\tEnds At\tUpdated At\tCreated By\tComment\t"]
-        rows += [
-            "\t".join(
+        return _table(
+            ["ID", "Matchers", "Starts At", "Ends At", "Updated At", "Created By", "Comment"],
+            (
                 [
                     s.id,
                     "{" + ",".join(str(m) for m in s.matchers) + "}",
@@ -155,27 +151,17 @@ def format_silences(silences: Sequence[GettableSilence], output: str, date_forma
                     s.updated_at.format(date_format),
                     s.created_by,
                     s.comment,
-                    "",
                 ]
-            )
+                for s in ordered
+            ),
+        )
+    return _table(
+        ["ID", "Matchers", "Ends At", "Created By", "Comment"],
+        (
+            [s.id, " ".join(str(m) for m in s.matchers), s.ends_at.format(date_format), s.created_by, s.comment]
             for s in ordered
-        ]
-    else:
-        rows = ["ID\tMatchers\tEnds At\tCreated By\tComment\t"]
-        rows += [
-            "\t".join(
-                [
-                    s.id,
-                    " ".join(str(m) for m in s.matchers),
-                    s.ends_at.format(date_format),
-                    s.created_by,
-                    s.comment,
-                    "",
-                ]
-            )
-            for s in ordered
-        ]
-    return tabwrite("".join(row + "\n" for row in rows))
+        ),
+    )
 
 
 def format_config(status: AlertmanagerStatus, output: str) -> str:

@@ -164,15 +164,20 @@ def _resolve_paths(config: Config, base: Path) -> None:
         return value
 
     config.templates = [join(t) or t for t in config.templates]
-    for model in _models(config):
+    for model in config_values(config):
+        if not isinstance(model, BaseModel):
+            continue
         if isinstance(model, (HTTPClientConfig, TLSConfig)) or type(model).__module__.endswith(".http"):
             for name in type(model).model_fields:
                 if name.endswith("_file"):
                     setattr(model, name, join(getattr(model, name)))
 
 
-def _models(obj: Any) -> list[BaseModel]:
-    out: list[BaseModel] = []
+def config_values(obj: Any) -> list[Any]:
+    """Every value inside a configuration object, depth first: each model once (however often it is
+    shared, so a rewrite of its fields is not applied twice), then its fields, list/tuple items, dict
+    values and leaves."""
+    out: list[Any] = []
     seen: set[int] = set()
 
     def visit(value: Any) -> None:
@@ -183,12 +188,14 @@ def _models(obj: Any) -> list[BaseModel]:
             out.append(value)
             for name in type(value).model_fields:
                 visit(getattr(value, name))
-        elif isinstance(value, list):
+        elif isinstance(value, list | tuple):
             for item in value:
                 visit(item)
         elif isinstance(value, dict):
             for item in value.values():
                 visit(item)
+        else:
+            out.append(value)
 
     visit(obj)
     return out

@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from tocsin.alerting.route import build_route_tree
 from tocsin.config import Config
+from tocsin.config.loader import config_values
 from tocsin.ingest.alerts import LabelSetCache, alerts_decoder, normalise_alerts
 from tocsin.model.clock import SystemClock
 from tocsin.model.labels import labels_to_string
@@ -115,24 +116,7 @@ async def preview_receiver(config: Config, receiver: str, alerts_json: bytes, ex
 
 def secret_values(model: Any) -> set[str]:
     """Every secret string in a (nested) config model, so the preview can mask them."""
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, SecretStr):
-            if value.get_secret_value():
-                found.add(value.get_secret_value())
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                walk(getattr(value, name))
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-
-    walk(model)
-    return found
+    return {v.get_secret_value() for v in config_values(model) if isinstance(v, SecretStr) and v.get_secret_value()}
 
 
 def format_previews(previews: Sequence[Preview], secrets: Collection[str] = ()) -> str:

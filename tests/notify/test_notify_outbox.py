@@ -57,6 +57,16 @@ def alert(name: str, clock: FakeClock) -> Alert:
     return Alert(labels, {}, now, now + timedelta(hours=1), now, fingerprint=fingerprint(labels))
 
 
+async def restart(clock: FakeClock, repo: SqlRepository) -> tuple[WriteBehind, FlakyChannel, Outbox]:
+    """A new outbox over the same database (a process restart), with the channel back up."""
+    writer = WriteBehind(repo)
+    writer.start()
+    channel = FlakyChannel(clock)
+    box = make(clock, channel, writer, repo=repo)
+    box.load(await repo.load_outbox([PENDING, DEAD]))
+    return writer, channel, box
+
+
 async def enqueue(box: Outbox, clock: FakeClock, name: str = "A") -> None:
     integ = Integration("slack", 0, "ops", True, None)  # type: ignore[arg-type]
     a = alert(name, clock)
@@ -155,12 +165,7 @@ async def test_pending_notifications_survive_a_restart(tmp_path: Path) -> None:
     await clock.advance(5)
     await box.stop()
     await writer.stop()
-    # "restart": a new outbox over the same database, the channel back up
-    writer2 = WriteBehind(repo)
-    writer2.start()
-    channel2 = FlakyChannel(clock)
-    box2 = make(clock, channel2, writer2, repo=repo)
-    box2.load(await repo.load_outbox([PENDING, DEAD]))
+    writer2, channel2, box2 = await restart(clock, repo)
     assert [e.status for e in box2.pending()] == [PENDING]
     box2.start()
     await clock.advance(120)
@@ -188,11 +193,7 @@ async def test_a_waiting_event_and_notification_of_one_group_both_survive_a_rest
     integ = Integration("slack", 0, "ops", True, None)  # type: ignore[arg-type]
     await box.enqueue_event(ev, integ, [alert("A", clock)])
     await writer.stop()
-    writer2 = WriteBehind(repo)
-    writer2.start()
-    channel2 = FlakyChannel(clock)
-    box2 = make(clock, channel2, writer2, repo=repo)
-    box2.load(await repo.load_outbox([PENDING, DEAD]))
+    writer2, channel2, box2 = await restart(clock, repo)
     assert len(box2.pending()) == 2
     await enqueue(box2, clock, "B")  # a newer notification replaces the waiting notification, not the event
     events = sorted(e.payload["ctx"].get("event", "notify") for e in box2.pending())

@@ -282,7 +282,7 @@ def test_version_1_state_is_upgraded_and_keeps_scoring_as_before() -> None:
     state = first.get_state()
     data = loads(dumps(state))
     data["version"] = 1
-    for key in ("rarity_exp", "new_counts", "ctx_points", "rarity"):
+    for key in ("rarity_exp", "new_counts"):
         del data["data"]["__dict__"][key]  # what a version-1 detector saved
     resumed = restore_detector(data)
     assert resumed.update_many(xs[1300:]) == expected[1300:]

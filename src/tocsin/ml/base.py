@@ -107,6 +107,8 @@ class Detector(ABC):
 
     name: ClassVar[str]
     state_version: ClassVar[int] = 1
+    # Older state versions this class can still restore (through `upgrade_state`).
+    upgradable_versions: ClassVar[tuple[int, ...]] = ()
     # Half-width of the plotted band in the detector's sigmas: a point on the edge scores BAND_SCORE.
     band_z: ClassVar[float] = score_to_z(BAND_SCORE)
 
@@ -159,9 +161,6 @@ class Detector(ABC):
             data = cls.upgrade_state(data, version)
         obj.__dict__.update(data)
         return obj
-
-    # Older state versions this class can still restore (through `upgrade_state`).
-    upgradable_versions: ClassVar[tuple[int, ...]] = ()
 
     @classmethod
     def upgrade_state(cls, data: dict[str, Any], version: int) -> dict[str, Any]:

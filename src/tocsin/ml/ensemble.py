@@ -66,7 +66,7 @@ class EnsembleDetector(Detector):
     """Robust level + seasonal residual (+ optional shift, surprise rate) and context novelty."""
 
     name = "tocsin"
-    # 2: rarity ranking of emitted scores (`rarity_exp`, `new_counts`, `ctx_points`, `rarity`)
+    # 2: rarity ranking of emitted scores (`rarity_exp`, `new_counts`)
     state_version = 2
     upgradable_versions = (1,)
 
@@ -76,8 +76,6 @@ class EnsembleDetector(Detector):
         # rank its next events against an empty history
         data.setdefault("rarity_exp", 0.0)
         data.setdefault("new_counts", [0] * (MAX_FACTS + 1))
-        data.setdefault("ctx_points", 0)
-        data.setdefault("rarity", 1.0)
         return data
 
     def __init__(
@@ -198,8 +196,6 @@ class EnsembleDetector(Detector):
             raise ValueError(f"rarity_exp must be >= 0, got {rarity_exp}")
         self.rarity_exp = rarity_exp
         self.new_counts = [0] * (MAX_FACTS + 1)
-        self.ctx_points = 0
-        self.rarity = 1.0
         self.stat_weight = stat_weight
         # novelty hold: (index, score) pairs of a sliding maximum
         self.maxq: deque[tuple[int, float]] = deque()
@@ -495,12 +491,11 @@ class EnsembleDetector(Detector):
             k = self.ctx_new
             counts = self.new_counts
             counts[k] += 1
-            a = self.ctx_points = self.ctx_points + 1
             if score > 0.0 and self.rarity_exp > 0.0:
+                a = sum(counts)
                 c = sum(counts[k:])
-                share_r = -math.log((c + 1.0) / (a + 1.0)) / math.log(a + 1.0) if a > 1 else 0.0
-                self.rarity = share_r if share_r > 1e-3 else 1e-3
-                score *= self.rarity ** self.rarity_exp
+                rarity = -math.log((c + 1.0) / (a + 1.0)) / math.log(a + 1.0) if a > 1 else 0.0
+                score *= (rarity if rarity > 1e-3 else 1e-3) ** self.rarity_exp
         self.last = (x, score, expected, scale, comp, best)
         self._learn(x, n)
         return score
@@ -517,9 +512,10 @@ class EnsembleDetector(Detector):
             detail = (f"{self.ctx_new} of {self.ctx_m} context facts never seen before in this series "
                       f"(value level [{self._inv(lo):.4g}, {self._inv(hi):.4g}) with its recent "
                       f"levels); statistical |z|={z:.2f}")
-            if score > 0.0 and self.ctx_points:
-                share = sum(self.new_counts[self.ctx_new:]) / self.ctx_points
-                detail += f"; as novel as {100.0 * share:.2g}% of the {self.ctx_points} points seen"
+            seen = sum(self.new_counts)
+            if score > 0.0 and seen:
+                share = sum(self.new_counts[self.ctx_new:]) / seen
+                detail += f"; as novel as {100.0 * share:.2g}% of the {seen} points seen"
         elif name == "surprise rate":
             detail = f"recent surprise is unusually high for this series, equivalent |z|={z:.2f}"
         else:

@@ -11,38 +11,27 @@ else immediately, as always; the young generations are still collected automatic
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import time
 from collections.abc import Callable
 
-from tocsin.model.clock import Clock, cancel_and_wait
+from tocsin.alerting.periodic import Periodic
+from tocsin.model.clock import Clock
 
 log = logging.getLogger(__name__)
 
 FULL_COLLECTION_EVERY = 600.0
 
 
-class GcPacer:
+class GcPacer(Periodic):
     def __init__(
         self, clock: Clock, every: float = FULL_COLLECTION_EVERY, collect: Callable[[], int] = gc.collect
     ) -> None:
-        self._clock = clock
-        self._every = every
+        super().__init__(clock, every, self._collect_once, "gc-pacer")
         self._collect = collect
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="gc-pacer")
-
-    async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await self._clock.sleep(self._every)
-            start = time.perf_counter()
-            found = self._collect()
-            log.debug("full garbage collection", extra={"seconds": time.perf_counter() - start, "collected": found})
+    def _collect_once(self) -> None:
+        start = time.perf_counter()
+        found = self._collect()
+        log.debug("full garbage collection", extra={"seconds": time.perf_counter() - start, "collected": found})

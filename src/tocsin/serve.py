@@ -82,14 +82,17 @@ async def serve(opts: ServeOptions, sock: socket.socket | None = None) -> int:
 def tune_gc() -> None:
     """Keep the cyclic garbage collector off the ingest and notification paths.
 
-    Start-up objects are frozen out of collection. The youngest generation is collected every 2,000 allocations
+    Start-up objects are frozen out of collection, without a collection first: the collector is off while
+    `tocsin serve` imports, so all ~185,000 start-up objects are in the youngest generation and collecting them
+    would walk every one of them (50-60 ms before the server can answer). What that collection would free is the
+    imports' cyclic garbage, ~4,000 objects (mostly temporary classes that pydantic and attrs build and discard,
+    about 2 MB), which stays frozen instead. The youngest generation is collected every 2,000 allocations
     and the middle one every tenth time, so a middle-generation collection walks at most ~20,000 young survivors
     (a few ms; with the earlier 20,000 x 10 it was ~200,000 and 100 ms). Automatic full collections are off:
     `telemetry.gcpacer.GcPacer` runs one every ten minutes, because a full walk over tens of thousands of live
     alerts stops the event loop for 80-200 ms. Interleaved ingestion runs showed no throughput difference between
     2,000 x 10 and 5,000 x 4 (bench/RESULTS.md); 2,000 x 10 gave the lower notification p99.
     """
-    gc.collect()
     gc.freeze()
     gc.set_threshold(2_000, 10, 1_000_000)
     gc.enable()  # `tocsin serve` turns it off while importing (a fifth of the start-up time goes to collections)

@@ -42,6 +42,24 @@ def _is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, httpx.HTTPError) or (aio is not None and isinstance(exc, aio.ClientError))
 
 
+class _TransportOnFirstUse(httpx.AsyncBaseTransport):
+    """httpx's default transport (`httpx.AsyncHTTPTransport()`, the one `httpx.AsyncClient()` builds), built when
+    a request first goes through httpx. Building it imports httpcore and loads the CA bundle, ~30 ms that every
+    `ChannelClient` would pay at start-up and on reload, while channels send through aiohttp and never use it."""
+
+    def __init__(self) -> None:
+        self._transport: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport()
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+
+
 class ChannelClient(httpx.AsyncClient):
     """The channels' client: `send` takes `plain_request`, which sends through aiohttp's pool and returns an
     `httpx.Response`, so channels cannot tell. `settings` carry a receiver's `http_config` (auth, TLS, proxy,
@@ -55,7 +73,7 @@ class ChannelClient(httpx.AsyncClient):
         self._user_agent = user_agent
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
-        super().__init__(headers={"User-Agent": user_agent})
+        super().__init__(headers={"User-Agent": user_agent}, transport=_TransportOnFirstUse())
 
     def session(self) -> aiohttp.ClientSession:
         if self.is_closed:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tocsin.model.alert import Alert
 from tocsin.model.labels import fingerprint_hex
 from tocsin.notify.context import NotifyContext
-from tocsin.notify.template import AlertView, TemplateData, Templates, template_data
+from tocsin.notify.template import AlertView, TemplateData, template_data
+
+if TYPE_CHECKING:
+    from tocsin.notify.template import Templates
 
 _GO_ZERO = AlertView(labels={}).ends_at
 

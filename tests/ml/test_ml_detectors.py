@@ -182,6 +182,12 @@ def test_flat_series_then_small_step() -> None:
 def test_bad_parameters_are_named() -> None:
     with pytest.raises(ValueError, match="window"):
         make_detector("tocsin", window=3)
+    with pytest.raises(ValueError, match="learning_period must be >= 1, got 0"):
+        make_detector("tocsin", learning_period=0)
+    with pytest.raises(ValueError, match="period_multiples: unknown key 'holdd'"):
+        make_detector("tocsin", learning_period=100, period_multiples={"holdd": 2.0})
+    with pytest.raises(ValueError, match=r"period_multiples\['hold'\] must be a number >= 0, got -1"):
+        make_detector("tocsin", period_multiples={"hold": -1})
     with pytest.raises(ValueError, match="unknown detector 'nope'"):
         make_detector("nope")
     with pytest.raises(TypeError):
@@ -287,3 +293,29 @@ def test_version_1_state_is_upgraded_and_keeps_scoring_as_before() -> None:
     resumed = restore_detector(data)
     assert resumed.update_many(xs[1300:]) == expected[1300:]
     assert resumed.get_state()["version"] == 2
+
+
+def test_learning_period_scales_the_time_constants_and_explicit_ones_win() -> None:
+    fixed = make_detector("tocsin")
+    assert (fixed.hold, fixed.refractory, fixed.ctx_ramp) == (1200, 100, 300)  # type: ignore[attr-defined]
+    scaled = make_detector("tocsin", learning_period=600)
+    assert (scaled.hold, scaled.refractory, scaled.ctx_ramp) == (1500, 100, 300)  # type: ignore[attr-defined]
+    short = make_detector("tocsin", learning_period=168, hold=50)
+    # an explicit parameter wins; the others follow the period (ctx_warmup never below warm-up)
+    assert (short.hold, short.refractory, short.ctx_ramp) == (50, 28, 84)  # type: ignore[attr-defined]
+    assert short.ctx_warmup == 64  # type: ignore[attr-defined]
+    assert make_detector("tocsin", learning_period=600, period_multiples={"hold": 4}).hold == 2400  # type: ignore[attr-defined]
+
+
+def test_a_shorter_learning_period_lets_a_second_incident_count_sooner() -> None:
+    """The same spike value twice, 600 points apart: the repeat is partly familiar, so with the fixed
+    constants it is held back by the first (hold 1,200 points); for a series watched for 150 points
+    (hold 375) it counts again."""
+    xs = noise(2000, seed=21)
+    xs[900] += 12.0
+    xs[1500] = xs[900]
+    fixed = run("tocsin", xs)
+    short = make_detector("tocsin", learning_period=150).update_many(xs)
+    assert fixed[900] > 0.5 and short[900] > 0.5
+    assert fixed[1500] == 0.0
+    assert short[1500] > 0.5

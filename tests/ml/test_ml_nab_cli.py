@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tocsin.ml.commands import ml_app
+from tocsin.ml.detectors import make_detector
 from tocsin.ml.nab.corpus import CorpusError, read_series, read_windows
 from tocsin.ml.nab.runner import detect_series, read_results
 
@@ -87,6 +89,38 @@ def test_nab_score_rejects_bad_results(sample: tuple[Path, Path], tmp_path: Path
     res = runner.invoke(ml_app, ["nab-score", "--results", str(out), "--data", str(data), "--labels", str(labels)])
     assert res.exit_code == 2
     assert "mine_speed_7578.csv:6" in res.output and "outside [0, 1]" in res.output
+
+
+def test_the_runner_gives_the_probationary_period_and_no_values_ahead(sample: tuple[Path, Path],
+                                                                     tmp_path: Path) -> None:
+    """As NAB's harness does, the runner tells the detector the file's probationary period (a count
+    from its length); scores still depend only on earlier points, and --no-probation-hint runs the
+    fixed configuration."""
+    data, labels = sample
+    series = read_series(data / "realTraffic/speed_7578.csv")  # 1,127 rows: probation 169
+    hinted = detect_series(series, "tocsin")
+    assert hinted == make_detector("tocsin", learning_period=169).update_many(series.values,
+                                                                              series.epoch_seconds())
+    assert detect_series(series, "tocsin", probation_hint=False) == make_detector("tocsin").update_many(
+        series.values, series.epoch_seconds())
+    assert hinted != detect_series(series, "tocsin", probation_hint=False)
+    # an explicit --params value wins over the hint
+    assert detect_series(series, "tocsin", {"learning_period": 500}) == detect_series(
+        series, "tocsin", {"learning_period": 500}, probation_hint=False)
+    # altering the later values (not their count) leaves the earlier scores as they were
+    cut = 800
+    altered = replace(series, values=series.values[:cut] + [v * 3 + 50 for v in series.values[cut:]])
+    again = detect_series(altered, "tocsin")
+    assert again[:cut] == hinted[:cut] and again[cut:] != hinted[cut:]
+    # detectors without a learning period run unchanged
+    assert detect_series(series, "ewma") == make_detector("ewma").update_many(series.values,
+                                                                              series.epoch_seconds())
+    out = tmp_path / "results"
+    res = runner.invoke(ml_app, ["nab", "--data", str(data), "--labels", str(labels), "--out", str(out),
+                                 "--workers", "1", "--no-probation-hint"])
+    assert res.exit_code == 0, res.output
+    rows = read_results(out / "tocsin", "tocsin")["realTraffic/speed_7578.csv"][1]
+    assert rows == detect_series(series, "tocsin", probation_hint=False)
 
 
 def test_unknown_detector_and_bad_params(sample: tuple[Path, Path], tmp_path: Path) -> None:

@@ -109,6 +109,10 @@ class Detector(ABC):
     state_version: ClassVar[int] = 1
     # Older state versions this class can still restore (through `upgrade_state`).
     upgradable_versions: ClassVar[tuple[int, ...]] = ()
+    # Whether the constructor takes `learning_period`: how many points the caller will watch the
+    # series before its alerts count (NAB's probationary period), to which the detector can scale its
+    # time constants. It is a count, never a value, so scores still depend only on earlier points.
+    takes_learning_period: ClassVar[bool] = False
     # Half-width of the plotted band in the detector's sigmas: a point on the edge scores BAND_SCORE.
     band_z: ClassVar[float] = score_to_z(BAND_SCORE)
 

@@ -58,6 +58,10 @@ def nab_run(
     detector: Annotated[str, typer.Option(help="Detector name.")] = DEFAULT_DETECTOR,
     workers: Annotated[int, typer.Option(min=1, help="Parallel processes (one series each).")] = 2,
     params: Annotated[str, typer.Option(help="Detector parameters as a JSON object.")] = "{}",
+    probation_hint: Annotated[bool, typer.Option(
+        help="Tell the detector each file's probationary period (min(15% of rows, 750)) as its learning "
+             "period, as NAB's harness does; a count from the file's length, never its values. "
+             "--no-probation-hint runs it with fixed time constants.")] = True,
 ) -> None:
     """Run a detector over NAB series, one fresh detector per file, writing NAB-layout result CSVs."""
     _check_detector(detector)
@@ -67,7 +71,7 @@ def nab_run(
             raise ValueError("not an object")
         make_detector(detector, **kwargs)
         names = read_windows(labels).keys()
-        tasks = plan(data, out, detector, kwargs, only=names)
+        tasks = plan(data, out, detector, kwargs, only=names, probation_hint=probation_hint)
     except (CorpusError, ValueError, TypeError) as exc:
         raise _fail(f"--params/--data/--labels: {exc}") from exc
     with _progress() as prog:

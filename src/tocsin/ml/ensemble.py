@@ -37,6 +37,12 @@ at least as many new facts as this one. A series that shows fully new contexts a
 counts) thus ranks its next one lower than a calm series ranks its first; which points are emitted does
 not change, only how they compare across series under one threshold.
 
+The hold, refractory period, context warm-up and context ramp are counted in points: fixed
+(`FIXED_TIME_SCALE`) or, given a `learning_period` P (the points a series is watched before its alerts
+count; NAB gives every detector its probationary period), 2.5 P, P / 6, P / 4 and P / 2
+(`period_multiples` changes these). Scaled, the detector scores 1.5-2 points higher on NAB and is much
+less sensitive to each constant (bench/RESULTS.md); a parameter given explicitly wins over both.
+
 The novelty share is a proportion, not a p-value: with the context part on, 0.5 means "half of this
 point's context is new", and pure noise reaches 0.3-0.6 over a few thousand points. Set `ctx=False` for
 purely statistical, p-value-calibrated scores (`stat_weight` then does not apply). The defaults are the
@@ -52,6 +58,7 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from tocsin.ml.base import Detector, Explanation, decades_to_score, z_to_decades
@@ -59,6 +66,28 @@ from tocsin.ml.context import MAX_FACTS, ContextMemory
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
+
+# Time constants in points when no learning period is known (measured on NAB, bench/RESULTS.md) ...
+FIXED_TIME_SCALE = {"hold": 1200, "refractory": 100, "ctx_warmup": 150, "ctx_ramp": 300}
+# ... and as multiples of a known learning period P (NAB gives every detector its probationary period).
+LEARNING_PERIOD_MULTIPLES = {"hold": 2.5, "refractory": 1.0 / 6.0, "ctx_warmup": 0.25, "ctx_ramp": 0.5}
+
+
+def _time_scale(learning_period: int | None, multiples: Mapping[str, float] | None) -> dict[str, int]:
+    """The hold, refractory period, context warm-up and context ramp for a series: fixed, or in
+    proportion to its learning period, because how far apart two incidents must be to count twice is
+    a property of the series' time scale (a five-minute metric and a ten-second one differ 30-fold),
+    not a number of points."""
+    mult = dict(LEARNING_PERIOD_MULTIPLES)
+    for k, m in (multiples or {}).items():
+        if k not in mult:
+            raise ValueError(f"period_multiples: unknown key {k!r}; known: {', '.join(mult)}")
+        if not isinstance(m, int | float) or m < 0:
+            raise ValueError(f"period_multiples[{k!r}] must be a number >= 0, got {m!r}")
+        mult[k] = float(m)
+    if learning_period is None:
+        return dict(FIXED_TIME_SCALE)
+    return {k: max(1, round(m * learning_period)) for k, m in mult.items()}
 _COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 
@@ -66,6 +95,7 @@ class EnsembleDetector(Detector):
     """Robust level + seasonal residual (+ optional shift, surprise rate) and context novelty."""
 
     name = "tocsin"
+    takes_learning_period = True
     # 2: rarity ranking of emitted scores (`rarity_exp`, `new_counts`)
     state_version = 2
     upgradable_versions = (1,)
@@ -85,7 +115,7 @@ class EnsembleDetector(Detector):
         learn: int = 900,
         max_period: int = 2016,
         alpha: float = 0.01,
-        hold: int = 1200,
+        hold: int | None = None,
         gamma: float = 0.5,
         lstride: int = 4,
         lsize: int = 1024,
@@ -93,14 +123,14 @@ class EnsembleDetector(Detector):
         nov_bins: int = 10,
         nov_cap: bool = True,
         local_scale: float = 0.25,
-        refractory: int = 100,
+        refractory: int | None = None,
         refractory_factor: float = 2.0,
         ramp: int = 100,
         transform: str = "none",
         ctx: bool = True,
-        ctx_warmup: int = 150,
+        ctx_warmup: int | None = None,
         ctx_bins: int = 6,
-        ctx_ramp: int = 300,
+        ctx_ramp: int | None = None,
         tie_weight: float = 0.0,
         stat_weight: float = 0.0,
         ctx_grow: float = 3.0,
@@ -111,7 +141,16 @@ class EnsembleDetector(Detector):
         rate_gain: float = 0.0,
         rate_window: int = 10,
         rate_alpha: float = 0.0005,
+        learning_period: int | None = None,
+        period_multiples: Mapping[str, float] | None = None,
     ) -> None:
+        if learning_period is not None and learning_period < 1:
+            raise ValueError(f"learning_period must be >= 1, got {learning_period}")
+        scale = _time_scale(learning_period, period_multiples)
+        hold = scale["hold"] if hold is None else hold
+        refractory = scale["refractory"] if refractory is None else refractory
+        ctx_warmup = scale["ctx_warmup"] if ctx_warmup is None else ctx_warmup
+        ctx_ramp = scale["ctx_ramp"] if ctx_ramp is None else ctx_ramp
         for pname, val, lo in (("window", window, 16), ("lsize", lsize, 16), ("short", short, 1),
                                ("rate_window", rate_window, 1), ("lstride", lstride, 1), ("nov_bins", nov_bins, 1),
                                ("ctx_bins", ctx_bins, 1), ("hold", hold, 1), ("refractory", refractory, 0),

@@ -1,4 +1,10 @@
-"""Run a detector over NAB data files, one fresh detector per file, points strictly in file order."""
+"""Run a detector over NAB data files, one fresh detector per file, points strictly in file order.
+
+Like NAB's own harness, the runner tells a detector that takes one (`Detector.takes_learning_period`)
+the file's probationary period, min(15% of rows, 750): a count derived from the file's length, never
+from its values, so a score still depends only on the points before it. `probation_hint=False` runs
+the detector with its fixed time constants instead.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tocsin.ml.detectors import make_detector
+from tocsin.ml.detectors import DETECTORS, make_detector
 from tocsin.ml.nab.corpus import CorpusError, Series, iter_data_files, read_series, results_file_name
+from tocsin.ml.nab.scoring import probation_length
 
 
 @dataclass(frozen=True)
@@ -22,11 +29,18 @@ class RunTask:
     out_path: str
     detector: str
     params: tuple[tuple[str, Any], ...] = ()
+    probation_hint: bool = True
 
 
-def detect_series(series: Series, detector: str, params: Mapping[str, Any] | None = None) -> list[float]:
+def detect_series(
+    series: Series, detector: str, params: Mapping[str, Any] | None = None, probation_hint: bool = True,
+) -> list[float]:
     """Scores for one series; the detector sees each point once, in order, and never the labels."""
-    det = make_detector(detector, **dict(params or {}))
+    kwargs = dict(params or {})
+    cls = DETECTORS.get(detector)
+    if probation_hint and cls is not None and cls.takes_learning_period:
+        kwargs.setdefault("learning_period", probation_length(len(series.values)))
+    det = make_detector(detector, **kwargs)
     return det.update_many(series.values, series.epoch_seconds())
 
 
@@ -45,14 +59,14 @@ def _run_task(task: RunTask) -> tuple[str, int]:
     # Keep each worker to one BLAS thread: the machine is shared and the work is per-point Python.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     series = read_series(Path(task.data_path), task.relative)
-    scores = detect_series(series, task.detector, dict(task.params))
+    scores = detect_series(series, task.detector, dict(task.params), task.probation_hint)
     write_results(Path(task.out_path), series, scores)
     return task.relative, len(scores)
 
 
 def plan(
     data_dir: Path, out_dir: Path, detector: str, params: Mapping[str, Any] | None = None,
-    only: Iterable[str] | None = None,
+    only: Iterable[str] | None = None, probation_hint: bool = True,
 ) -> list[RunTask]:
     wanted = set(only) if only is not None else None
     tasks = []
@@ -60,7 +74,8 @@ def plan(
         if wanted is not None and rel not in wanted:
             continue
         out = out_dir / detector / results_file_name(detector, rel)
-        tasks.append(RunTask(rel, str(path), str(out), detector, tuple(sorted((params or {}).items()))))
+        tasks.append(RunTask(rel, str(path), str(out), detector, tuple(sorted((params or {}).items())),
+                             probation_hint))
     if not tasks:
         raise CorpusError(f"{data_dir}: no data files to run")
     return tasks

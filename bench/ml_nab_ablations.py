@@ -31,8 +31,8 @@ HINT = "probation_hint"
 
 SESSION1_DEFAULT: dict[str, Any] = {"ctx_grow": 0, "stat_weight": 0.6, "tie_weight": 0.01, "rarity_exp": 0.0,
                                      HINT: False}
-# the session-3 default: the same detector with fixed time constants (no learning period)
-FIXED: dict[str, Any] = {HINT: False}
+# the session-3 default: fixed time constants (no learning period), levels widened at 3x
+FIXED: dict[str, Any] = {HINT: False, "ctx_grow": 3}
 
 
 def mult(**kw: float) -> dict[str, Any]:
@@ -42,7 +42,8 @@ def mult(**kw: float) -> dict[str, Any]:
 
 ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("none (default: time constants scaled to NAB's probationary period P)", {}),
-    ("no probation hint: fixed time constants (`--no-probation-hint`, the session-3 default)", FIXED),
+    ("no probation hint: fixed time constants (`--no-probation-hint`)", {HINT: False}),
+    ("the session-3 default (fixed time constants, widening at 3x)", FIXED),
     ("hold 2 P / 3 P (default 2.5 P)", mult(hold=2.0)),
     ("", mult(hold=3.0)),
     ("hold 4 P", mult(hold=4.0)),
@@ -60,8 +61,10 @@ ABLATIONS: list[tuple[str, dict[str, Any]]] = [
      SESSION1_DEFAULT),
     ("fixed levels (`ctx_grow=0`)", {"ctx_grow": 0}),
     ("widen for the full range seen, extremes included (`ctx_trim=0`, default 2)", {"ctx_trim": 0}),
-    ("widen at 2x / 4x (`ctx_grow`, default 3)", {"ctx_grow": 2}),
-    ("", {"ctx_grow": 4}),
+    ("widen at 1.75x / 2x / 2.5x / 3x (`ctx_grow`, default 2.25; 3 until session 4)", {"ctx_grow": 1.75}),
+    ("", {"ctx_grow": 2}),
+    ("", {"ctx_grow": 2.5}),
+    ("", {"ctx_grow": 3}),
     ("statistics back in (`stat_weight=0.6`)", {"stat_weight": 0.6}),
     ("statistics back in with the tie-break (`stat_weight=0.6, tie_weight=0.01`)",
      {"stat_weight": 0.6, "tie_weight": 0.01}),
@@ -123,7 +126,8 @@ def main() -> None:
         bases: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
             ("default", {}, NEIGHBOURHOOD),
             ("default without rarity ranking", {"rarity_exp": 0.0}, NEIGHBOURHOOD),
-            ("fixed time constants (no probation hint)", FIXED, NEIGHBOURHOOD_FIXED),
+            ("fixed time constants (no probation hint)", {HINT: False}, NEIGHBOURHOOD_FIXED),
+            ("session-3 default", FIXED, NEIGHBOURHOOD_FIXED),
             ("session-1 default", SESSION1_DEFAULT, NEIGHBOURHOOD_FIXED),
         ]
         for label, base, moves in bases:

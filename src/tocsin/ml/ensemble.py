@@ -40,7 +40,7 @@ not change, only how they compare across series under one threshold.
 The hold, refractory period, context warm-up and context ramp are counted in points: fixed
 (`FIXED_TIME_SCALE`) or, given a `learning_period` P (the points a series is watched before its alerts
 count; NAB gives every detector its probationary period), 2.5 P, P / 6, P / 4 and P / 2
-(`period_multiples` changes these). Scaled, the detector scores 1.5-2 points higher on NAB and is much
+(`period_multiples` changes these). Scaled, the detector scores about 3 points higher on NAB and is much
 less sensitive to each constant (bench/RESULTS.md); a parameter given explicitly wins over both.
 
 The novelty share is a proportion, not a p-value: with the context part on, 0.5 means "half of this
@@ -133,7 +133,7 @@ class EnsembleDetector(Detector):
         ctx_ramp: int | None = None,
         tie_weight: float = 0.0,
         stat_weight: float = 0.0,
-        ctx_grow: float = 3.0,
+        ctx_grow: float = 2.25,
         ctx_trim: int = 2,
         rarity_exp: float = 0.25,
         short: int = 12,

@@ -66,6 +66,7 @@ from tocsin.ml.context import MAX_FACTS, ContextMemory
 from tocsin.ml.seasonality import detect_period
 
 _IQR_TO_SIGMA = 1.0 / 1.349
+_COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 # Time constants in points when no learning period is known (measured on NAB, bench/RESULTS.md) ...
 FIXED_TIME_SCALE = {"hold": 1200, "refractory": 100, "ctx_warmup": 150, "ctx_ramp": 300}
@@ -88,7 +89,6 @@ def _time_scale(learning_period: int | None, multiples: Mapping[str, float] | No
     if learning_period is None:
         return dict(FIXED_TIME_SCALE)
     return {k: max(1, round(m * learning_period)) for k, m in mult.items()}
-_COMPONENTS = ("level", "seasonal", "shift", "surprise rate", "context novelty")
 
 
 class EnsembleDetector(Detector):

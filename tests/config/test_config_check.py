@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -20,6 +21,13 @@ def run_check(*files: Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = check(list(files), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def run_cli_check(cfg: Path) -> subprocess.CompletedProcess[str]:
+    """`tocsin check` as a user runs it (the CLI adds runtime checks that `check()` alone does not make)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
+    )
 
 
 def test_check_valid_file_prints_amtool_style_summary() -> None:
@@ -211,9 +219,6 @@ def test_check_alertmanager_testdata_verdicts_match_amtool() -> None:
 
 def test_check_reports_unimplemented_channels_and_broken_templates(tmp_path: Path) -> None:
     """`tocsin check` (the CLI) adds runtime checks: a channel without an implementation is never silently dropped."""
-    import subprocess
-    import sys
-
     (tmp_path / "bad.tmpl").write_text('{{ define "x" }}{{ .Foo ')
     cfg = tmp_path / "c.yml"
     cfg.write_text(
@@ -223,9 +228,7 @@ def test_check_reports_unimplemented_channels_and_broken_templates(tmp_path: Pat
         "  wechat_configs: [{api_secret: x, corp_id: y, to_user: z}]\n"
         f"templates: ['{tmp_path}/*.tmpl']\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
-    )
+    proc = run_cli_check(cfg)
     assert proc.returncode == 1
     assert "unclosed action" in proc.stderr
 
@@ -233,9 +236,6 @@ def test_check_reports_unimplemented_channels_and_broken_templates(tmp_path: Pat
 def test_check_finds_broken_inline_templates_with_their_line(tmp_path: Path) -> None:
     """A syntax error in a receiver's inline template is a configuration error naming line, field and problem,
     not a dead letter at the first notification; every broken field is reported at once."""
-    import subprocess
-    import sys
-
     cfg = tmp_path / "c.yml"
     cfg.write_text(
         "route: {receiver: s}\n"
@@ -251,9 +251,7 @@ def test_check_finds_broken_inline_templates_with_their_line(tmp_path: Path) -> 
         "  - url: http://127.0.0.1:1/hook\n"
         "    body_template: '{{ if .Status }}ok{{ end }}'\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
-    )
+    proc = run_cli_check(cfg)
     assert proc.returncode == 1, proc.stdout
     lines = [ln for ln in proc.stderr.splitlines() if "receivers[0]" in ln]
     assert len(lines) == 2, proc.stderr
@@ -262,9 +260,6 @@ def test_check_finds_broken_inline_templates_with_their_line(tmp_path: Path) -> 
 
 
 def test_inline_template_check_skips_secrets_and_never_quotes_them(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     cfg = tmp_path / "c.yml"
     cfg.write_text(
         "route: {receiver: r}\n"
@@ -275,8 +270,6 @@ def test_inline_template_check_skips_secrets_and_never_quotes_them(tmp_path: Pat
         "    http_config:\n"
         "      basic_auth: {username: u, password: 'xx{{hunter2}}'}\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tocsin.cli", "check", str(cfg)], capture_output=True, text=True, check=False
-    )
+    proc = run_cli_check(cfg)
     assert proc.returncode == 0, proc.stderr
     assert "hunter2" not in proc.stdout + proc.stderr

@@ -11,6 +11,7 @@ from tests.ml.ml_synth import noise, seasonal, timestamps
 
 from tocsin.ml.base import DetectorStateError, score_to_pvalue, z_to_score
 from tocsin.ml.detectors import DETECTORS, make_detector, restore_detector
+from tocsin.ml.ensemble import EnsembleDetector
 from tocsin.ml.state import dumps, loads
 
 ALL = sorted(DETECTORS)
@@ -296,15 +297,15 @@ def test_version_1_state_is_upgraded_and_keeps_scoring_as_before() -> None:
 
 
 def test_learning_period_scales_the_time_constants_and_explicit_ones_win() -> None:
-    fixed = make_detector("tocsin")
-    assert (fixed.hold, fixed.refractory, fixed.ctx_ramp) == (1200, 100, 300)  # type: ignore[attr-defined]
-    scaled = make_detector("tocsin", learning_period=600)
-    assert (scaled.hold, scaled.refractory, scaled.ctx_ramp) == (1500, 100, 300)  # type: ignore[attr-defined]
-    short = make_detector("tocsin", learning_period=168, hold=50)
+    fixed = EnsembleDetector()
+    assert (fixed.hold, fixed.refractory, fixed.ctx_ramp) == (1200, 100, 300)
+    scaled = EnsembleDetector(learning_period=600)
+    assert (scaled.hold, scaled.refractory, scaled.ctx_ramp) == (1500, 100, 300)
+    short = EnsembleDetector(learning_period=168, hold=50)
     # an explicit parameter wins; the others follow the period (ctx_warmup never below warm-up)
-    assert (short.hold, short.refractory, short.ctx_ramp) == (50, 28, 84)  # type: ignore[attr-defined]
-    assert short.ctx_warmup == 64  # type: ignore[attr-defined]
-    assert make_detector("tocsin", learning_period=600, period_multiples={"hold": 4}).hold == 2400  # type: ignore[attr-defined]
+    assert (short.hold, short.refractory, short.ctx_ramp) == (50, 28, 84)
+    assert short.ctx_warmup == 64
+    assert EnsembleDetector(learning_period=600, period_multiples={"hold": 4}).hold == 2400
 
 
 def test_a_shorter_learning_period_lets_a_second_incident_count_sooner() -> None:
